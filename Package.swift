@@ -1,0 +1,90 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// MARK: - Build settings
+
+/// Release builds target the machines cbr runs on (AVX2 + FMA); debug builds stay portable.
+let optimized: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "x86-64-v3"], .when(configuration: .release)),
+]
+
+// MARK: - System libraries (Debian packages)
+
+let systemLibraries: [Target] = [
+    .systemLibrary(
+        name: "CBLAS",
+        pkgConfig: "openblas",
+        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+    ),
+    .systemLibrary(
+        name: "CHDF5",
+        pkgConfig: "hdf5",
+        providers: [.apt(["libhdf5-dev"])]
+    ),
+    .systemLibrary(
+        name: "CImageCodecs",
+        pkgConfig: "libpng",
+        providers: [.apt(["libturbojpeg0-dev", "libpng-dev"])]
+    ),
+]
+
+// MARK: - Engine modules
+
+let engine: [Target] = [
+    .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: optimized),
+    .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimized),
+    .target(name: "Embedder", dependencies: ["CBLAS", "HDF5", "Imaging"], swiftSettings: optimized),
+    .target(name: "ShardedIndex", dependencies: ["CBLAS", "HDF5"], swiftSettings: optimized),
+    .target(name: "Aggregate", swiftSettings: optimized),
+]
+
+// MARK: - Executables
+
+let executables: [Target] = [
+    .executableTarget(
+        name: "cbr",
+        dependencies: [
+            "Embedder", "ShardedIndex", "Aggregate", "HDF5", "Imaging",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: optimized
+    ),
+    .executableTarget(
+        name: "bench",
+        dependencies: [
+            "Embedder", "ShardedIndex", "Aggregate", "CBLAS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: optimized
+    ),
+]
+
+// MARK: - Tests
+
+let tests: [Target] = [
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+    .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+    .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"]),
+    .testTarget(name: "ShardedIndexTests", dependencies: ["ShardedIndex", "TestSupport"]),
+    .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "TestSupport"]),
+]
+
+// MARK: - Package
+
+let package = Package(
+    name: "cbr",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cbr", targets: ["cbr"]),
+        .executable(name: "bench", targets: ["bench"]),
+        .library(name: "Embedder", targets: ["Embedder"]),
+        .library(name: "ShardedIndex", targets: ["ShardedIndex"]),
+        .library(name: "Aggregate", targets: ["Aggregate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: systemLibraries + engine + executables + tests,
+    swiftLanguageModes: [.v6]
+)
