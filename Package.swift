@@ -5,7 +5,7 @@ import PackageDescription
 
 /// Release builds target the machines cbr runs on (AVX2 + FMA); debug builds stay portable.
 let optimized: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "x86-64-v3"], .when(configuration: .release)),
+    .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
 ]
 
 // MARK: - System libraries (Debian packages)

@@ -54,7 +54,7 @@ extension TestData {
         process.arguments = ["-c", script] + arguments
         // stderr goes to a file so that a chatty script cannot block on a full pipe while stdout drains.
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("cbr-py-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errURL) }
         let out = Pipe()
         process.standardOutput = out
