@@ -36,6 +36,11 @@ let engine: [Target] = [
     .target(name: "Embedder", dependencies: ["CBLAS", "HDF5", "Imaging"], swiftSettings: optimized),
     .target(name: "ShardedIndex", dependencies: ["CBLAS", "HDF5"], swiftSettings: optimized),
     .target(name: "Aggregate", swiftSettings: optimized),
+    .target(
+        name: "Pipeline",
+        dependencies: ["Embedder", "ShardedIndex", "Aggregate", "Imaging", "HDF5"],
+        swiftSettings: optimized
+    ),
 ]
 
 // MARK: - Executables
@@ -44,7 +49,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "cbr",
         dependencies: [
-            "Embedder", "ShardedIndex", "Aggregate", "HDF5", "Imaging",
+            "Pipeline", "Embedder", "ShardedIndex", "Aggregate", "HDF5", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized
@@ -52,7 +57,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "bench",
         dependencies: [
-            "Embedder", "ShardedIndex", "Aggregate", "CBLAS",
+            "Pipeline", "Embedder", "ShardedIndex", "Aggregate", "CBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized
@@ -68,6 +73,7 @@ let tests: [Target] = [
     .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"]),
     .testTarget(name: "ShardedIndexTests", dependencies: ["ShardedIndex", "TestSupport"]),
     .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "TestSupport"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
 ]
 
 // MARK: - Package

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A set of images with, for each, the key it is stored under in the index and its class (if known).
+///
+/// Two layouts are understood:
+/// - class per folder: `<root>/<class name>/<images…>`; deeper folders are allowed, the first level names
+///   the class. Hidden files and folders (a leading `.`) are skipped.
+/// - Google Landmarks v2: a CSV (`id,landmark_id` as in `train.csv`, optionally with `url`;
+///   `landmark_id,images` as in `train_clean.csv`; or `id,landmarks[,Usage]` as in the recognition
+///   solution, where an empty `landmarks` marks a non-landmark query) and an image root where image
+///   `abcdef…` lives at `ROOT/a/b/c/abcdef….jpg`.
+///
+/// Items hold plain strings and a class number rather than URLs, so that a listing of GLDv2 scale
+/// (millions of images) stays small.
+public struct Dataset: Sendable {
+    public struct Item: Sendable, Hashable {
+        /// The file to decode.
+        public var path: String
+        /// What the index stores as the row's id: the path relative to the dataset root, or the GLDv2 id.
+        public var key: String
+        /// Index into `classNames`, or `nil` for an image with no known class.
+        public var label: Int32?
+
+        public init(path: String, key: String, label: Int32?) {
+            self.path = path
+            self.key = key
+            self.label = label
+        }
+    }
+
+    /// An entry of the dataset that cannot be used, with the reason.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    public private(set) var classNames: [String]
+    public private(set) var items: [Item]
+    /// Entries that were listed but can never be indexed (e.g. a file outside any class folder).
+    public private(set) var problems: [Problem]
+
+    public init(classNames: [String], items: [Item], problems: [Problem] = []) {
+        self.classNames = classNames
+        self.items = items
+        self.problems = problems
+    }
+
+    public func className(of item: Item) -> String? {
+        item.label.map { classNames[Int($0)] }
+    }
+}
+
+/// Why a dataset could not be listed at all.
+public struct DatasetError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
