@@ -1,0 +1,43 @@
+import Aggregate
+
+/// The hand-made query most rule tests share. Classes are named so that id order and name order differ.
+enum Fixture {
+    static let classes = ClassTable(names: ["cat", "dog", "bird", "ant", "bee"])
+    static let cat: Int32 = 0, dog: Int32 = 1, bird: Int32 = 2, ant: Int32 = 3, bee: Int32 = 4
+
+    /// Sorted by score like a search result.
+    static let neighbours: [Neighbor] = [
+        Neighbor(classID: dog, score: 0.9),
+        Neighbor(classID: cat, score: 0.8),
+        Neighbor(classID: cat, score: 0.7),
+        Neighbor(classID: bird, score: 0.6),
+        Neighbor(classID: cat, score: 0.5),
+        Neighbor(classID: dog, score: 0.2),
+        Neighbor(classID: ant, score: -0.3),
+    ]
+
+    static func rank(_ rule: AggregationRule, _ neighbours: [Neighbor] = neighbours, top: Int = .max) -> [ClassScore] {
+        var aggregator = Aggregator(rule: rule, classes: classes)
+        return aggregator.rank(neighbours, top: top)
+    }
+
+    static func outcome(_ truth: Int32?, _ ranking: [(Int32, Float)]) -> QueryOutcome {
+        QueryOutcome(truth: truth, ranking: ranking.map { ClassScore(classID: $0.0, score: $0.1) })
+    }
+}
+
+/// SplitMix64: a seeded generator so randomized checks are reproducible.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func close(_ a: Float, _ b: Double, tolerance: Double = 1e-6) -> Bool { abs(Double(a) - b) <= tolerance }
+func close(_ a: Double, _ b: Double, tolerance: Double = 1e-12) -> Bool { abs(a - b) <= tolerance }
