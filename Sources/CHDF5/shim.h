@@ -2,6 +2,7 @@
 // function calls that Swift cannot import, so each one used by cbr is exposed as a tiny inline function.
 #pragma once
 #include <hdf5.h>
+#include <string.h>
 
 static inline hid_t _cbr_H5P_DEFAULT(void) { return H5P_DEFAULT; }
 static inline hid_t _cbr_H5S_ALL(void) { return H5S_ALL; }
@@ -21,3 +22,54 @@ static inline hsize_t _cbr_H5S_UNLIMITED(void) { return H5S_UNLIMITED; }
 static inline size_t _cbr_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 /// Turns off HDF5's automatic printing of error stacks; failures surface as Swift errors instead.
 static inline herr_t _cbr_H5_silence_errors(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+static inline hid_t _cbr_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline hid_t _cbr_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
+static inline hid_t _cbr_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t _cbr_H5T_NATIVE_INT8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t _cbr_H5T_NATIVE_INT16(void) { return H5T_NATIVE_INT16; }
+static inline hid_t _cbr_H5T_NATIVE_UINT16(void) { return H5T_NATIVE_UINT16; }
+static inline hid_t _cbr_H5T_NATIVE_UINT32(void) { return H5T_NATIVE_UINT32; }
+static inline hid_t _cbr_H5T_NATIVE_UINT64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t _cbr_H5T_STD_I8LE(void) { return H5T_STD_I8LE; }
+static inline hid_t _cbr_H5T_STD_I16LE(void) { return H5T_STD_I16LE; }
+static inline hid_t _cbr_H5T_STD_I32LE(void) { return H5T_STD_I32LE; }
+static inline hid_t _cbr_H5T_STD_I64LE(void) { return H5T_STD_I64LE; }
+static inline hid_t _cbr_H5T_STD_U8LE(void) { return H5T_STD_U8LE; }
+static inline hid_t _cbr_H5T_STD_U16LE(void) { return H5T_STD_U16LE; }
+static inline hid_t _cbr_H5T_STD_U32LE(void) { return H5T_STD_U32LE; }
+static inline hid_t _cbr_H5T_STD_U64LE(void) { return H5T_STD_U64LE; }
+static inline hid_t _cbr_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
+
+/// Appends one error-stack entry's description to the `char[512]` buffer passed as client data.
+static inline herr_t _cbr_H5E_append(unsigned n, const H5E_error2_t *err, void *data) {
+    (void)n;
+    char *buffer = (char *)data;
+    size_t used = strlen(buffer);
+    const size_t capacity = 512;
+    if (err->desc == NULL || err->desc[0] == '\0' || used + 3 >= capacity) return 0;
+    if (strstr(buffer, err->desc) != NULL) return 0;  /* skip repeats */
+    if (used > 0) { strncat(buffer, "; ", capacity - used - 1); used += 2; }
+    strncat(buffer, err->desc, capacity - used - 1);
+    return 0;
+}
+
+/// Writes the current error stack's descriptions (API call first, innermost cause last) into `buffer`
+/// (at least 512 bytes), then clears the stack.
+static inline void _cbr_H5E_collect(char *buffer) {
+    buffer[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, _cbr_H5E_append, buffer);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+/// IEEE 754 binary16, little-endian: HDF5 1.10 has no predefined half type, so derive it from float32
+/// the way h5py does (sign bit 15, exponent bits 10-14, mantissa bits 0-9, bias 15). Caller closes it.
+static inline hid_t _cbr_H5T_half_create(void) {
+    hid_t t = H5Tcopy(H5T_IEEE_F32LE);
+    if (t < 0) return t;
+    if (H5Tset_fields(t, 15, 10, 5, 0, 10) < 0 || H5Tset_size(t, 2) < 0 || H5Tset_ebias(t, 15) < 0
+        || H5Tset_precision(t, 16) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
