@@ -26,6 +26,7 @@ let systemLibraries: [Target] = [
         pkgConfig: "libpng",
         providers: [.apt(["libturbojpeg0-dev", "libpng-dev"])]
     ),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 ]
 
 // MARK: - Engine modules
@@ -34,7 +35,7 @@ let engine: [Target] = [
     .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: optimized),
     .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimized),
     .target(name: "Embedder", dependencies: ["CBLAS", "HDF5", "Imaging"], swiftSettings: optimized),
-    .target(name: "ShardedIndex", dependencies: ["CBLAS", "HDF5"], swiftSettings: optimized),
+    .target(name: "ShardedIndex", dependencies: ["CBLAS", "HDF5", "CZlib"], swiftSettings: optimized),
     .target(name: "Aggregate", swiftSettings: optimized),
     .target(
         name: "Pipeline",

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// File-system steps that make a write survive a crash: flush a file or directory to the disk, replace a
+/// file atomically, hold the index's writer lock. The only place ShardedIndex makes these system calls.
+enum Durability {
+    /// fsync(2) on `url` (a file or a directory).
+    static func sync(_ url: URL) throws {
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { throw IndexError.io(url, "cannot open to sync: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw IndexError.io(url, "fsync failed: \(String(cString: strerror(errno)))") }
+    }
+
+    /// rename(2): atomic on POSIX file systems.
+    static func rename(_ from: URL, to: URL) throws {
+        guard Glibc.rename(from.path, to.path) == 0 else {
+            throw IndexError.io(to, "rename from \(from.lastPathComponent) failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Writes `data` to a temporary sibling, fsyncs it, renames it over `url` and fsyncs the directory, so
+    /// that after a crash `url` holds either its old or its new content, never a mix.
+    static func replace(_ url: URL, with data: Data) throws {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        do { try data.write(to: temp) } catch { throw IndexError.io(temp, "cannot write: \(error.localizedDescription)") }
+        try sync(temp)
+        try rename(temp, to: url)
+        try sync(url.deletingLastPathComponent())
+    }
+
+    /// Makes a finished file durable under its final name: fsync it, rename it, fsync the directory.
+    static func publish(_ temp: URL, as url: URL) throws {
+        try sync(temp)
+        try rename(temp, to: url)
+        try sync(url.deletingLastPathComponent())
+    }
+}
+
+/// An exclusive advisory lock (flock) on a file, released when the process ends, however it ends.
+final class FileLock {
+    private let fd: Int32
+
+    init(_ url: URL) throws {
+        fd = open(url.path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw IndexError.io(url, "cannot open lock file: \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw IndexError.busy(url.deletingLastPathComponent())
+        }
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Every row of the index in one contiguous allocation (in-memory mode), loaded and verified at open.
+final class LoadedRows: @unchecked Sendable {
+    let dimension: Int
+    let dtype: ScalarType
+    let count: Int
+    private let rows: UnsafeMutableRawBufferPointer
+    private let labels: UnsafeMutableBufferPointer<Int32>
+
+    init(_ state: StreamState) throws {
+        let manifest = state.manifest
+        dimension = manifest.dimension
+        dtype = manifest.dtype
+        count = manifest.rowCount
+        let rowBytes = dimension * dtype.byteWidth
+        rows = .allocate(byteCount: max(1, count * rowBytes), alignment: 64)
+        labels = .allocate(capacity: max(1, count))
+        var offset = 0
+        do {
+            for (index, entry) in manifest.shards.enumerated() where entry.rows > 0 {
+                let handle = try ShardHandle(url: state.url(index), entry: entry, dimension: dimension, dtype: dtype)
+                let bytes = UnsafeMutableRawBufferPointer(rebasing: rows[(offset * rowBytes)..<((offset + entry.rows) * rowBytes)])
+                let labelView = UnsafeMutableBufferPointer(rebasing: labels[offset..<(offset + entry.rows)])
+                try handle.readRows(0..<entry.rows, into: bytes)
+                try handle.readLabels(0..<entry.rows, into: labelView)
+                if state.verify {
+                    var rowSum = CRC32(), labelSum = CRC32()
+                    rowSum.update(UnsafeRawBufferPointer(bytes))
+                    labelSum.update(UnsafeBufferPointer(labelView))
+                    try state.check(index, rows: rowSum, labels: labelSum)
+                }
+                offset += entry.rows
+            }
+        } catch {
+            rows.deallocate()
+            labels.deallocate()
+            throw error
+        }
+    }
+
+    deinit {
+        rows.deallocate()
+        labels.deallocate()
+    }
+
+    func forEachBlock(maxRows: Int, _ body: (RowBlock) throws -> Void) throws {
+        var start = 0
+        while start < count {
+            let n = min(maxRows, count - start)
+            let view: RowBlock.Rows
+            switch dtype {
+            case .float32:
+                view = .float32(UnsafeBufferPointer(start: rows.baseAddress!.assumingMemoryBound(to: Float.self) + start * dimension, count: n * dimension))
+            case .float16:
+                view = .float16(UnsafeBufferPointer(start: rows.baseAddress!.assumingMemoryBound(to: Float16.self) + start * dimension, count: n * dimension))
+            }
+            try body(RowBlock(firstRow: start, count: n, dimension: dimension, rows: view,
+                              labels: UnsafeBufferPointer(rebasing: labels[start..<(start + n)])))
+            start += n
+        }
+    }
+}

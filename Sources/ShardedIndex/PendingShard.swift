@@ -1,0 +1,81 @@
+import Foundation
+
+/// Rows collected in memory for the next shard file, already normalized and in the stored dtype.
+struct PendingShard {
+    let dimension: Int
+    let dtype: ScalarType
+    private(set) var float32: [Float] = []
+    private(set) var float16: [Float16] = []
+    private(set) var labels: [Int32] = []
+    private(set) var ids: [String] = []
+
+    init(dimension: Int, dtype: ScalarType) {
+        self.dimension = dimension
+        self.dtype = dtype
+    }
+
+    var count: Int { labels.count }
+    var isEmpty: Bool { labels.isEmpty }
+
+    /// Appends rows `range` of `rows` (`dimension` floats each); returns how many were renormalized.
+    @discardableResult
+    mutating func append(_ rows: UnsafeBufferPointer<Float>, range: Range<Int>, labels newLabels: ArraySlice<Int32>,
+                         ids newIDs: ArraySlice<String>) -> Int {
+        let d = dimension
+        var copy = Array(rows[(range.lowerBound * d)..<(range.upperBound * d)])
+        let changed = copy.withUnsafeMutableBufferPointer { RowMath.normalizeRows($0, rows: range.count, dimension: d) }
+        switch dtype {
+        case .float32: float32 += copy
+        case .float16: float16 += copy.map { Float16($0) }
+        }
+        labels += newLabels
+        ids += newIDs
+        return changed
+    }
+
+    /// Appends already-stored rows (from another shard, during compaction), unchanged.
+    mutating func append(stored block: RowBlock, ids newIDs: ArraySlice<String>, keep: (Int32) -> Bool) {
+        let d = dimension
+        for r in 0..<block.count where keep(block.labels[r]) {
+            switch block.rows {
+            case .float32(let rows): float32 += rows[(r * d)..<((r + 1) * d)]
+            case .float16(let rows): float16 += rows[(r * d)..<((r + 1) * d)]
+            }
+            labels.append(block.labels[r])
+            ids.append(newIDs[newIDs.startIndex + r])
+        }
+    }
+
+    /// Calls `body` with the collected rows as one block starting at global row `firstRow`.
+    func withBlock<R>(firstRow: Int = 0, _ body: (RowBlock) throws -> R) rethrows -> R {
+        try labels.withUnsafeBufferPointer { labels in
+            switch dtype {
+            case .float32:
+                return try float32.withUnsafeBufferPointer {
+                    try body(RowBlock(firstRow: firstRow, count: count, dimension: dimension, rows: .float32($0), labels: labels))
+                }
+            case .float16:
+                return try float16.withUnsafeBufferPointer {
+                    try body(RowBlock(firstRow: firstRow, count: count, dimension: dimension, rows: .float16($0), labels: labels))
+                }
+            }
+        }
+    }
+
+    mutating func removeAll() {
+        float32.removeAll(keepingCapacity: true)
+        float16.removeAll(keepingCapacity: true)
+        labels.removeAll(keepingCapacity: true)
+        ids.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the rows as shard file `name` under `directory` (via a `.partial` file, fsynced and renamed)
+    /// and returns its manifest entry. The manifest is not touched.
+    func write(named name: String, in directory: URL) throws -> Manifest.Shard {
+        let final = directory.appendingPathComponent(name)
+        let partial = final.appendingPathExtension("partial")
+        let sums = try withBlock { try ShardFile.write($0, ids: ids, to: partial) }
+        try Durability.publish(partial, as: final)
+        return Manifest.Shard(file: name, rows: count, checksum: sums.embeddings.text, labelsChecksum: sums.labels.text)
+    }
+}

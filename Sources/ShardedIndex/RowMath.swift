@@ -1,0 +1,39 @@
+/// Row arithmetic the writer and the prototypes need: L2 normalization and float16 conversion.
+enum RowMath {
+    /// Normalizes each of the `rows` rows of `matrix` in place; returns how many were not unit length
+    /// (|‖x‖ − 1| > 1e-3) before. Zero rows stay zero.
+    @discardableResult
+    static func normalizeRows(_ matrix: UnsafeMutableBufferPointer<Float>, rows: Int, dimension d: Int) -> Int {
+        var changed = 0
+        for r in 0..<rows {
+            let row = UnsafeMutableBufferPointer(rebasing: matrix[(r * d)..<((r + 1) * d)])
+            let norm = squaredNorm(UnsafeBufferPointer(row)).squareRoot()
+            guard norm > 0 else { continue }
+            if abs(norm - 1) > 1e-3 { changed += 1 }
+            let scale = 1 / norm
+            for i in 0..<d { row[i] *= scale }
+        }
+        return changed
+    }
+
+    static func squaredNorm(_ row: UnsafeBufferPointer<Float>) -> Float {
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= row.count {
+            let v = SIMD8<Float>(row[i..<(i + 8)])
+            acc += v * v
+            i += 8
+        }
+        var total = acc.sum()
+        while i < row.count { total += row[i] * row[i]; i += 1 }
+        return total
+    }
+
+    static func toFloat16(_ source: UnsafeBufferPointer<Float>, _ target: UnsafeMutableBufferPointer<Float16>) {
+        for i in 0..<source.count { target[i] = Float16(source[i]) }
+    }
+
+    static func toFloat32(_ source: UnsafeBufferPointer<Float16>, _ target: UnsafeMutableBufferPointer<Float>) {
+        for i in 0..<source.count { target[i] = Float(source[i]) }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import HDF5
+
+/// Writes and validates shard files (docs/FORMAT.md): `embeddings`, `labels`, `ids` and their attributes.
+enum ShardFile {
+    /// Bytes of whole rows per chunk: above HDF5's 1 MiB chunk cache, so block reads go straight into
+    /// the caller's buffer instead of through the cache.
+    static let chunkBytes = 4 << 20
+
+    /// Writes `block`'s rows, labels and `ids` to a new file at `url`, closes it, and returns the checksums
+    /// of the embeddings' and labels' raw bytes. The caller fsyncs and publishes the file.
+    static func write(_ block: RowBlock, ids: [String], to url: URL) throws -> (embeddings: CRC32, labels: CRC32) {
+        let n = block.count, d = block.dimension
+        let dtype: ScalarType
+        let embeddings: CRC32
+        // Whole rows, about `chunkBytes`, never more than the shard holds (chunks are allocated whole).
+        let chunkRows = max(1, min(chunkBytes / (d * (block.rows.isFloat16 ? 2 : 4)), n))
+        let file = try H5File.create(at: url, overwrite: true)
+        switch block.rows {
+        case .float32(let rows):
+            dtype = .float32
+            embeddings = CRC32.of(rows)
+            let dataset = try file.createDataset("embeddings", type: .float32, shape: [n, d], maxShape: [nil, d],
+                                                 chunk: [chunkRows, d])
+            if n > 0 { try dataset.write(rows) }
+        case .float16(let rows):
+            dtype = .float16
+            embeddings = CRC32.of(rows)
+            let dataset = try file.createDataset("embeddings", type: .float16, shape: [n, d], maxShape: [nil, d],
+                                                 chunk: [chunkRows, d])
+            if n > 0 { try dataset.write(rows) }
+        }
+        let labels = CRC32.of(block.labels)
+        let labelSet = try file.createDataset("labels", type: .int32, shape: [n], maxShape: [nil], chunk: [1 << 16])
+        if n > 0 { try labelSet.write(block.labels) }
+        try file.createDataset("ids", strings: ids, maxShape: [nil], chunk: [1 << 14])
+        try file.setAttribute("d", d)
+        try file.setAttribute("count", n)
+        try file.setAttribute("dtype", dtype.rawValue)
+        try file.setAttribute("checksum", embeddings.text)
+        try file.setAttribute("labels_checksum", labels.text)
+        try file.close()
+        return (embeddings, labels)
+    }
+
+    /// The `ids` of the shard at `url`, which must hold `rows` of them.
+    static func readIDs(_ url: URL, rows: Int) throws -> [String] {
+        let ids = try wrap(url) { try H5File.open(at: url).dataset("ids").readStrings() }
+        guard ids.count == rows else { throw IndexError.corruptShard(url, "\(ids.count) ids, the manifest says \(rows) rows") }
+        return ids
+    }
+
+    /// Runs `body`, turning HDF5 failures into `corruptShard` errors for `url`.
+    static func wrap<R>(_ url: URL, _ body: () throws -> R) throws -> R {
+        do { return try body() } catch let error as HDF5Error {
+            throw IndexError.corruptShard(url, "\(error.action)\(error.object.map { " '\($0)'" } ?? ""): \(error.message)")
+        }
+    }
+}
+
+extension RowBlock.Rows {
+    var isFloat16: Bool { if case .float16 = self { true } else { false } }
+}
+
+/// One open shard, checked against its manifest entry, for row-range reads in the stored type.
+final class ShardHandle {
+    let url: URL
+    private let file: H5File
+    private let embeddings: H5Dataset
+    private let labels: H5Dataset
+    let dtype: ScalarType
+
+    init(url: URL, entry: Manifest.Shard, dimension: Int, dtype: ScalarType) throws {
+        self.url = url
+        self.dtype = dtype
+        (file, embeddings, labels) = try ShardFile.wrap(url) {
+            let file = try H5File.open(at: url)
+            return (file, try file.dataset("embeddings"), try file.dataset("labels"))
+        }
+        let (shape, labelShape, stored, checksum) = try ShardFile.wrap(url) {
+            (try embeddings.shape, try labels.shape, try embeddings.elementType, try file.attribute("checksum", as: String.self))
+        }
+        guard shape.count == 2, shape[0] == entry.rows, labelShape == [entry.rows] else {
+            throw IndexError.corruptShard(url, "embeddings \(shape), labels \(labelShape); the manifest says \(entry.rows) rows")
+        }
+        guard shape[1] == dimension else { throw IndexError.dimensionMismatch(url, expected: dimension, found: shape[1]) }
+        let expected: H5ElementType = dtype == .float32 ? .float32 : .float16
+        guard stored == expected else { throw IndexError.corruptShard(url, "embeddings are \(stored), the index stores \(dtype.rawValue)") }
+        guard checksum == entry.checksum else {
+            throw IndexError.corruptShard(url, "its checksum attribute \(checksum) differs from the manifest's \(entry.checksum)")
+        }
+    }
+
+    func readRows(_ range: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws {
+        try ShardFile.wrap(url) {
+            switch dtype {
+            case .float32: try embeddings.readRows(range, into: buffer.bindMemory(to: Float.self))
+            case .float16: try embeddings.readRows(range, into: buffer.bindMemory(to: Float16.self))
+            }
+        }
+    }
+
+    func readLabels(_ range: Range<Int>, into buffer: UnsafeMutableBufferPointer<Int32>) throws {
+        try ShardFile.wrap(url) { try labels.readRows(range, into: buffer) }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Reads a committed index: the rows of the shards the manifest lists, as `RowBlock`s for the search,
+/// plus the class table, the removed-class mask, the row ids and the class prototypes.
+///
+/// - `streaming`: blocks are read from the shard files into two reusable buffers, the next block on a
+///   background thread while the current one is searched; memory stays at two blocks whatever the index size.
+/// - `inMemory`: every row is loaded once at open; blocks are views of that memory.
+///
+/// Checksums: in-memory mode verifies every shard at open; streaming mode verifies each shard the first
+/// time a pass reads it to the end (a mismatch fails that pass with `IndexError.corruptShard`).
+public final class ShardedIndexReader: RowBlockSource {
+    public enum Mode: String, Sendable, CaseIterable { case streaming, inMemory }
+
+    public let directory: URL
+    public let manifest: Manifest
+    public let mode: Mode
+    private let state: StreamState
+    private let memory: LoadedRows?
+
+    public init(directory: URL, mode: Mode = .streaming, verifyChecksums: Bool = true) throws {
+        self.directory = directory
+        manifest = try Manifest.load(from: directory)
+        self.mode = mode
+        state = StreamState(directory: directory, manifest: manifest, verify: verifyChecksums)
+        memory = mode == .inMemory ? try LoadedRows(state) : nil
+    }
+
+    public var dimension: Int { manifest.dimension }
+    public var rowCount: Int { manifest.rowCount }
+    public var dtype: ScalarType { manifest.dtype }
+    public var classes: [Manifest.Class] { manifest.classes }
+    /// `removedMask[classID]` is true for removed classes, whose rows a search must skip.
+    public var removedMask: [Bool] { manifest.removedMask }
+
+    /// Global row number of each shard's first row, and the total at the end.
+    public var shardOffsets: [Int] { manifest.shards.reduce(into: [0]) { $0.append($0.last! + $1.rows) } }
+
+    public func forEachBlock(maxRows: Int, _ body: (RowBlock) throws -> Void) throws {
+        precondition(maxRows > 0, "maxRows must be positive")
+        if let memory { return try memory.forEachBlock(maxRows: maxRows, body) }
+        let state = self.state
+        try BlockStream.run(BlockPlan.make(manifest.shards, maxRows: maxRows), maxRows: maxRows,
+                            dimension: dimension, dtype: dtype, fill: { try state.fill($0, $1) }, body)
+    }
+
+    /// Reads every shard to the end and checks its checksums.
+    public func verify() throws {
+        for index in manifest.shards.indices { try state.verifyWhole(index) }
+    }
+
+    // MARK: - Ids
+
+    /// The ids of shard `index` (manifest order).
+    public func ids(ofShard index: Int) throws -> [String] {
+        let shard = manifest.shards[index]
+        return try ShardFile.readIDs(directory.appendingPathComponent(shard.file), rows: shard.rows)
+    }
+
+    /// The ids of global rows `rows` (any order; each shard read at most once).
+    public func ids(ofRows rows: [Int]) throws -> [String] {
+        let offsets = shardOffsets
+        var cache: [Int: [String]] = [:]
+        return try rows.map { row in
+            guard row >= 0 && row < rowCount else { throw IndexError.badInput("row \(row) outside the index (\(rowCount) rows)") }
+            // The last shard starting at or before `row` (empty shards share their successor's start).
+            var lo = 0, hi = manifest.shards.count
+            while hi - lo > 1 { let mid = (lo + hi) / 2; if offsets[mid] <= row { lo = mid } else { hi = mid } }
+            if cache[lo] == nil { cache[lo] = try ids(ofShard: lo) }
+            return cache[lo]![row - offsets[lo]]
+        }
+    }
+
+    /// All ids, in row order.
+    public func allIDs() throws -> [String] {
+        try manifest.shards.indices.flatMap { try ids(ofShard: $0) }
+    }
+
+    // MARK: - Prototypes
+
+    /// Per-class sums and counts of every committed row (removed classes included until compaction).
+    public func prototypeSums() throws -> PrototypeSums { try PrototypeStore.load(directory, manifest) }
+
+    /// `classes.count × dimension` class prototypes: each class's mean embedding, L2-normalized.
+    public func prototypes() throws -> [Float] { try prototypeSums().normalized() }
+}
