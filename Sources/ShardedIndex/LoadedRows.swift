@@ -17,25 +17,20 @@ final class LoadedRows: @unchecked Sendable {
         rows = .allocate(byteCount: max(1, count * rowBytes), alignment: 64)
         labels = .allocate(capacity: max(1, count))
         var offset = 0
-        do {
-            for (index, entry) in manifest.shards.enumerated() where entry.rows > 0 {
-                let handle = try ShardHandle(url: state.url(index), entry: entry, dimension: dimension, dtype: dtype)
-                let bytes = UnsafeMutableRawBufferPointer(rebasing: rows[(offset * rowBytes)..<((offset + entry.rows) * rowBytes)])
-                let labelView = UnsafeMutableBufferPointer(rebasing: labels[offset..<(offset + entry.rows)])
-                try handle.readRows(0..<entry.rows, into: bytes)
-                try handle.readLabels(0..<entry.rows, into: labelView)
-                if state.verify {
-                    var rowSum = CRC32(), labelSum = CRC32()
-                    rowSum.update(UnsafeRawBufferPointer(bytes))
-                    labelSum.update(UnsafeBufferPointer(labelView))
-                    try state.check(index, rows: rowSum, labels: labelSum)
-                }
-                offset += entry.rows
+        // A throw below still runs deinit (every stored property is set), which frees the buffers.
+        for (index, entry) in manifest.shards.enumerated() where entry.rows > 0 {
+            let handle = try ShardHandle(url: state.url(index), entry: entry, dimension: dimension, dtype: dtype)
+            let bytes = UnsafeMutableRawBufferPointer(rebasing: rows[(offset * rowBytes)..<((offset + entry.rows) * rowBytes)])
+            let labelView = UnsafeMutableBufferPointer(rebasing: labels[offset..<(offset + entry.rows)])
+            try handle.readRows(0..<entry.rows, into: bytes)
+            try handle.readLabels(0..<entry.rows, into: labelView)
+            if state.verify {
+                var rowSum = CRC32(), labelSum = CRC32()
+                rowSum.update(UnsafeRawBufferPointer(bytes))
+                labelSum.update(UnsafeBufferPointer(labelView))
+                try state.check(index, rows: rowSum, labels: labelSum)
             }
-        } catch {
-            rows.deallocate()
-            labels.deallocate()
-            throw error
+            offset += entry.rows
         }
     }
 

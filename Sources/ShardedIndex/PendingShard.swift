@@ -33,17 +33,15 @@ struct PendingShard {
         return changed
     }
 
-    /// Appends already-stored rows (from another shard, during compaction), unchanged.
-    mutating func append(stored block: RowBlock, ids newIDs: ArraySlice<String>, keep: (Int32) -> Bool) {
+    /// Appends row `r` of an already-stored block (from another shard, during compaction), unchanged.
+    mutating func append(stored block: RowBlock, row r: Int, id: String) {
         let d = dimension
-        for r in 0..<block.count where keep(block.labels[r]) {
-            switch block.rows {
-            case .float32(let rows): float32 += rows[(r * d)..<((r + 1) * d)]
-            case .float16(let rows): float16 += rows[(r * d)..<((r + 1) * d)]
-            }
-            labels.append(block.labels[r])
-            ids.append(newIDs[newIDs.startIndex + r])
+        switch block.rows {
+        case .float32(let rows): float32 += rows[(r * d)..<((r + 1) * d)]
+        case .float16(let rows): float16 += rows[(r * d)..<((r + 1) * d)]
         }
+        labels.append(block.labels[r])
+        ids.append(id)
     }
 
     /// Calls `body` with the collected rows as one block starting at global row `firstRow`.

@@ -1,0 +1,55 @@
+import Foundation
+
+extension IndexWriter {
+    /// Rewrites the shards that hold rows of removed classes without those rows (other shards stay as they
+    /// are), then switches to the new shard list with one manifest replace and deletes the old files.
+    /// Killed before the switch, the index is the old one; after it, the new one. Rows are renumbered.
+    public func compact() throws {
+        try finish()
+        let removed = manifest.removedMask
+        guard removed.contains(true) else { return }
+        let old = manifest
+        var next = old
+        var shards: [Manifest.Shard] = []
+        var pending = PendingShard(dimension: old.dimension, dtype: old.dtype)
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            shards.append(try pending.write(named: String(format: "shards/%06d.h5", next.nextShard), in: directory))
+            next.nextShard += 1
+            pending.removeAll()
+        }
+        for shard in old.shards {
+            let handle = try ShardHandle(url: directory.appendingPathComponent(shard.file), entry: shard,
+                                         dimension: old.dimension, dtype: old.dtype)
+            var labels = [Int32](repeating: 0, count: shard.rows)
+            try labels.withUnsafeMutableBufferPointer { try handle.readLabels(0..<shard.rows, into: $0) }
+            guard labels.contains(where: { removed[Int($0)] }) else {
+                try flush()
+                shards.append(shard)
+                continue
+            }
+            let ids = try ShardFile.readIDs(directory.appendingPathComponent(shard.file), rows: shard.rows)
+            var single = old
+            single.shards = [shard]
+            single.rowCount = shard.rows
+            let state = StreamState(directory: directory, manifest: single, verify: true)
+            let step = max(1, min(rowsPerShard, (16 << 20) / (old.dimension * old.dtype.byteWidth)))
+            try BlockStream.run(BlockPlan.make(single.shards, maxRows: step), maxRows: step, dimension: old.dimension,
+                                dtype: old.dtype, fill: { try state.fill($0, $1) }) { block in
+                for r in 0..<block.count where !removed[Int(block.labels[r])] {
+                    pending.append(stored: block, row: r, id: ids[block.firstRow + r])
+                    if pending.count >= rowsPerShard { try flush() }
+                }
+            }
+        }
+        try flush()
+        next.shards = shards
+        next.rowCount = shards.reduce(0) { $0 + $1.rows }
+        var sums = try PrototypeStore.load(directory, old)
+        for (id, isRemoved) in removed.enumerated() where isRemoved {
+            next.classes[id].rows = 0
+            sums.clear(class: id)
+        }
+        try publish(next, withPrototypes: true, sums: sums)
+    }
+}
