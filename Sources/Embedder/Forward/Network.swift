@@ -1,0 +1,129 @@
+import Dispatch
+
+/// The EfficientNet-Lite forward pass: NHWC float32, batched, on OpenBLAS SGEMM plus direct depthwise kernels.
+///
+/// Threads: with at least `threads` images the batch is split into one contiguous share per thread, each
+/// run through the whole network by its own worker with single-threaded SGEMM (no synchronisation between
+/// layers); smaller batches run on one worker whose SGEMMs use `threads` OpenBLAS threads and whose own
+/// kernels split rows across `threads` with `concurrentPerform`. Every buffer is allocated at `init`.
+///
+/// Not reentrant: one `forward` at a time per `Network`.
+public final class Network: @unchecked Sendable {
+    public let maxBatch: Int
+    public let threads: Int
+    /// Images each worker pushes through a layer at once.
+    public let microBatch: Int
+    public var inputSize: Int { plan.image.height }
+    public var featureDimension: Int { plan.features }
+    public var classCount: Int { plan.classes }
+    /// Floats per input image: size × size × 3.
+    public var inputCount: Int { plan.image.count }
+
+    /// When true, `forward` accumulates per-layer-type times into `profile`.
+    public var profiling = false
+    public var profile: LayerTimes { workspaces.map(\.times).reduce(classifierTimes, +) }
+
+    let plan: Plan
+    let parameters: Parameters
+    let workspaces: [Workspace]
+    private var classifierTimes = LayerTimes()
+
+    public init(model: FoldedModel, maxBatch: Int, threads: Int, microBatch: Int? = nil) {
+        precondition(maxBatch >= 1 && threads >= 1, "batch and threads must be positive")
+        self.maxBatch = maxBatch
+        self.threads = threads
+        let plan = Plan(model: model)
+        self.plan = plan
+        parameters = Parameters(model)
+        let perWorker = (maxBatch + threads - 1) / threads
+        let micro = max(1, min(microBatch ?? 8, perWorker))
+        self.microBatch = micro
+        // Batches smaller than `threads` run on worker 0 alone, so it holds min(maxBatch, threads − 1) images too.
+        let first = max(micro, min(maxBatch, threads - 1, 8))
+        workspaces = (0..<threads).map { Workspace(plan: plan, capacity: $0 == 0 ? first : micro) }
+    }
+
+    public func resetProfile() {
+        classifierTimes = LayerTimes()
+        for w in workspaces { w.times = LayerTimes() }
+    }
+
+    /// Runs `count` images (`count × size × size × 3` floats, NHWC, already normalised) and returns the pooled
+    /// features `[count × featureDimension]` (not normalised) and the logits `[count × classCount]`.
+    public func forward(_ input: UnsafeBufferPointer<Float>, count: Int) -> (features: [Float], logits: [Float]) {
+        precondition(count >= 0 && count <= maxBatch, "batch of \(count) exceeds maxBatch \(maxBatch)")
+        precondition(input.count >= count * inputCount, "input holds fewer than \(count) images")
+        guard count > 0, let base = input.baseAddress else { return ([], []) }
+        let f = featureDimension
+        var features = [Float](repeating: 0, count: count * f)
+        features.withUnsafeMutableBufferPointer { out in
+            let out = SendablePointer(out.baseAddress!)
+            let input = SendablePointer(UnsafeMutablePointer(mutating: base))
+            if threads > 1 && count >= threads {
+                BLAS.threads = 1
+                let shares = threads
+                DispatchQueue.concurrentPerform(iterations: shares) { w in
+                    let lo = w * count / shares, hi = (w + 1) * count / shares
+                    self.run(worker: w, images: lo..<hi, input: input.pointer, features: out.pointer, workers: 1)
+                }
+            } else {
+                BLAS.threads = threads
+                run(worker: 0, images: 0..<count, input: input.pointer, features: out.pointer, workers: threads)
+            }
+        }
+        var watch = Stopwatch(enabled: profiling)
+        watch.restart()
+        BLAS.threads = threads
+        let logits = classify(features, count: count)
+        watch.lap(.poolClassifier, into: &classifierTimes)
+        return (features, logits)
+    }
+
+    /// L2-normalised copies of `[count × featureDimension]` features (the retrieval embeddings).
+    public static func normalized(_ features: [Float], dimension: Int) -> [Float] {
+        var out = features
+        out.withUnsafeMutableBufferPointer { buffer in
+            for row in 0..<(buffer.count / dimension) {
+                let p = buffer.baseAddress! + row * dimension
+                var sum: Float = 0
+                for i in 0..<dimension { sum += p[i] * p[i] }
+                let scale = sum > 0 ? 1 / sum.squareRoot() : 0
+                for i in 0..<dimension { p[i] *= scale }
+            }
+        }
+        return out
+    }
+
+    /// Worker `worker` runs `images` through the network in micro-batches of its capacity.
+    private func run(worker: Int, images: Range<Int>, input: UnsafeMutablePointer<Float>,
+                     features: UnsafeMutablePointer<Float>, workers: Int) {
+        let space = workspaces[worker]
+        var start = images.lowerBound
+        while start < images.upperBound {
+            let n = min(space.capacity, images.upperBound - start)
+            LayerRunner(plan: plan, parameters: parameters, space: space, images: n, workers: workers,
+                        profiling: profiling)
+                .run(input: input + start * inputCount, features: features + start * featureDimension)
+            start += n
+        }
+    }
+
+    private func classify(_ features: [Float], count: Int) -> [Float] {
+        let classes = classCount
+        var logits = [Float](repeating: 0, count: count * classes)
+        logits.withUnsafeMutableBufferPointer { out in
+            for row in 0..<count { (out.baseAddress! + row * classes).update(from: parameters.classifierBias.pointer, count: classes) }
+            features.withUnsafeBufferPointer { feats in
+                BLAS.gemm(m: count, n: classes, k: featureDimension, a: feats.baseAddress!, lda: featureDimension,
+                          b: parameters.classifierWeight.pointer, ldb: classes, c: out.baseAddress!, ldc: classes, beta: 1)
+            }
+        }
+        return logits
+    }
+}
+
+/// A raw pointer handed to `concurrentPerform` workers that write disjoint regions.
+struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
+}

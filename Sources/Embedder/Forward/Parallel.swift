@@ -1,0 +1,15 @@
+import Dispatch
+
+enum Parallel {
+    /// Runs `body` over `0..<total` split into contiguous ranges, on up to `workers` threads.
+    static func ranges(_ total: Int, workers: Int, _ body: (Range<Int>) -> Void) {
+        guard workers > 1, total > 1 else {
+            if total > 0 { body(0..<total) }
+            return
+        }
+        let chunks = min(total, workers * 4)
+        DispatchQueue.concurrentPerform(iterations: chunks) { i in
+            body((i * total / chunks)..<((i + 1) * total / chunks))
+        }
+    }
+}
