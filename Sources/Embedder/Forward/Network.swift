@@ -11,8 +11,6 @@ import Dispatch
 public final class Network: @unchecked Sendable {
     public let maxBatch: Int
     public let threads: Int
-    /// Images each worker pushes through a layer at once.
-    public let microBatch: Int
     public var inputSize: Int { plan.image.height }
     public var featureDimension: Int { plan.features }
     public var classCount: Int { plan.classes }
@@ -28,19 +26,29 @@ public final class Network: @unchecked Sendable {
     let workspaces: [Workspace]
     private var classifierTimes = LayerTimes()
 
-    public init(model: FoldedModel, maxBatch: Int, threads: Int, microBatch: Int? = nil) {
+    /// Blocks before `split` run one image at a time; the rest run on groups of up to `group` images.
+    public let split: Int
+    public let group: Int
+
+    /// - Parameters:
+    ///   - group: images per worker that share the late layers' SGEMMs (default 16).
+    ///   - splitPixels: blocks whose input has more pixels than this run one image at a time (default 28×28).
+    public init(model: FoldedModel, maxBatch: Int, threads: Int, group: Int? = nil, splitPixels: Int? = nil) {
         precondition(maxBatch >= 1 && threads >= 1, "batch and threads must be positive")
         self.maxBatch = maxBatch
         self.threads = threads
         let plan = Plan(model: model)
         self.plan = plan
         parameters = Parameters(model)
-        let perWorker = (maxBatch + threads - 1) / threads
-        let micro = max(1, min(microBatch ?? 8, perWorker))
-        self.microBatch = micro
-        // Batches smaller than `threads` run on worker 0 alone, so it holds min(maxBatch, threads − 1) images too.
-        let first = max(micro, min(maxBatch, threads - 1, 8))
-        workspaces = (0..<threads).map { Workspace(plan: plan, capacity: $0 == 0 ? first : micro) }
+        let split = plan.firstBlock(atMostPixels: splitPixels ?? 28 * 28)
+        self.split = split
+        // Batches of at least `threads` images give each worker a share; smaller ones run on worker 0 alone.
+        let share = maxBatch >= threads ? (maxBatch + threads - 1) / threads : maxBatch
+        let group = max(1, min(group ?? 16, share))
+        self.group = group
+        workspaces = (0..<(maxBatch >= threads ? threads : 1)).map { _ in
+            Workspace(plan: plan, split: split, group: group)
+        }
     }
 
     public func resetProfile() {
@@ -94,18 +102,34 @@ public final class Network: @unchecked Sendable {
         return out
     }
 
-    /// Worker `worker` runs `images` through the network in micro-batches of its capacity.
+    /// Worker `worker` runs `images` through the network, `group` images at a time.
     private func run(worker: Int, images: Range<Int>, input: UnsafeMutablePointer<Float>,
                      features: UnsafeMutablePointer<Float>, workers: Int) {
         let space = workspaces[worker]
+        let scratch = space.scratch.map(\.pointer)
+        let staged = plan.stagedCount(split: split)
+        var runner = LayerRunner(plan: plan, parameters: parameters, workers: workers, profiling: profiling)
         var start = images.lowerBound
         while start < images.upperBound {
-            let n = min(space.capacity, images.upperBound - start)
-            LayerRunner(plan: plan, parameters: parameters, space: space, images: n, workers: workers,
-                        profiling: profiling)
-                .run(input: input + start * inputCount, features: features + start * featureDimension)
+            let n = min(space.group, images.upperBound - start)
+            for i in 0..<n {
+                let image = input + (start + i) * inputCount, stage = space.staging.pointer + i * staged
+                if split == 0 {
+                    runner.stem(input: image, images: 1, columns: space.columns.pointer, output: stage)
+                } else {
+                    runner.stem(input: image, images: 1, columns: space.columns.pointer, output: scratch[0])
+                    runner.blocks(0..<split, images: 1, input: scratch[0], output: stage, scratch: scratch)
+                }
+            }
+            var late = space.staging.pointer
+            if split < plan.blocks.count {
+                late = runner.blocks(split..<plan.blocks.count, images: n, input: late, output: nil, scratch: scratch)
+            }
+            runner.head(images: n, input: late, scratch: scratch.first { $0 != late }!,
+                        features: features + start * featureDimension)
             start += n
         }
+        space.times = space.times + runner.times
     }
 
     private func classify(_ features: [Float], count: Int) -> [Float] {

@@ -2,7 +2,7 @@ import Dispatch
 
 enum Parallel {
     /// Runs `body` over `0..<total` split into contiguous ranges, on up to `workers` threads.
-    static func ranges(_ total: Int, workers: Int, _ body: (Range<Int>) -> Void) {
+    static func ranges(_ total: Int, workers: Int, _ body: @Sendable (Range<Int>) -> Void) {
         guard workers > 1, total > 1 else {
             if total > 0 { body(0..<total) }
             return

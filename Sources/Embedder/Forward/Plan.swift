@@ -41,11 +41,25 @@ struct Plan: Sendable {
     var features: Int { head.outChannels }
     var classes: Int { classifierBias.count }
 
-    /// The largest activation (floats per image) any layer reads or writes.
-    var largestActivation: Int {
-        var largest = max(image.count, stemOutput.count, headOutput.count)
-        for b in blocks { largest = max(largest, b.input.count, b.expanded.count, b.depthwise.output.count, b.output.count) }
-        return largest
+    /// The largest activation (floats per image) the stem and blocks `..<split` write.
+    func largestEarly(split: Int) -> Int {
+        blocks[..<split].reduce(stemOutput.count) { max($0, $1.expanded.count, $1.depthwise.output.count, $1.output.count) }
+    }
+
+    /// The largest activation (floats per image) blocks `split...` and the head write.
+    func largestLate(split: Int) -> Int {
+        blocks[split...].reduce(headOutput.count) { max($0, $1.expanded.count, $1.depthwise.output.count, $1.output.count) }
+    }
+
+    /// Floats per image of the activations entering block `split` (the head's input when it is the end).
+    func stagedCount(split: Int) -> Int {
+        split < blocks.count ? blocks[split].input.count : Shape(height: headOutput.height, width: headOutput.width,
+                                                                 channels: head.inChannels).count
+    }
+
+    /// The first block whose input has at most `pixels` pixels per image.
+    func firstBlock(atMostPixels pixels: Int) -> Int {
+        blocks.firstIndex { $0.input.pixels <= pixels } ?? blocks.count
     }
 
     /// Floats per image of the stem's im2col matrix.
@@ -71,6 +85,7 @@ struct Plan: Sendable {
             let output = Shape(height: dwOut.height, width: dwOut.width, channels: b.project.outChannels)
             precondition(b.expand.map { $0.inChannels == input.channels } ?? true, "expand width mismatch")
             precondition(b.depthwise.inChannels == expanded.channels, "depthwise width mismatch")
+            precondition(expanded.channels % 8 == 0, "depthwise width \(expanded.channels) is not a multiple of 8")
             precondition(b.project.inChannels == expanded.channels, "project width mismatch")
             precondition(!b.residual || input == output, "residual block changes shape")
             blocks.append(Block(input: input, expand: b.expand, expanded: expanded,

@@ -2,7 +2,6 @@ enum Pool {
     /// `out[c] = mean over pixels of relu6(x[p][c] + bias[c])`: the head's activation fused into the pool.
     static func averageReLU6(_ x: UnsafePointer<Float>, pixels: Int, channels: Int, bias: UnsafePointer<Float>,
                              into out: UnsafeMutablePointer<Float>) {
-        let zero = SIMD8<Float>(repeating: 0), six = SIMD8<Float>(repeating: 6)
         let scale = 1 / Float(pixels)
         var c = 0
         while c + 8 <= channels {
@@ -10,7 +9,7 @@ enum Pool {
             var sum = SIMD8<Float>(repeating: 0)
             for p in 0..<pixels {
                 let v = UnsafeRawPointer(x + p * channels + c).loadUnaligned(as: SIMD8<Float>.self)
-                sum += (v + b).clamped(lowerBound: zero, upperBound: six)
+                sum += relu6(v + b)
             }
             UnsafeMutableRawPointer(out + c).storeBytes(of: sum * scale, as: SIMD8<Float>.self)
             c += 8

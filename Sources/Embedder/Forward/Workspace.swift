@@ -7,6 +7,7 @@ final class FloatBuffer: @unchecked Sendable {
         self.count = max(count, 1)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: self.count * MemoryLayout<Float>.stride, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: self.count)
+        pointer.initialize(repeating: 0, count: self.count)
     }
 
     /// A copy of `values` (weights are copied once into aligned storage).
@@ -18,17 +19,21 @@ final class FloatBuffer: @unchecked Sendable {
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
 }
 
-/// One worker's activations for up to `capacity` images: three rotating activation buffers (block input,
-/// expanded, depthwise output) and the stem's im2col matrix.
+/// One worker's buffers. The early, high-resolution layers run one image at a time (their activations stay
+/// in cache); their output for up to `group` images is staged, then the late layers run on the whole group
+/// (so that their SGEMMs have enough rows).
 final class Workspace: @unchecked Sendable {
-    let capacity: Int
-    let activations: [FloatBuffer]
+    let group: Int
+    let scratch: [FloatBuffer]
     let columns: FloatBuffer
+    let staging: FloatBuffer
     var times = LayerTimes()
 
-    init(plan: Plan, capacity: Int) {
-        self.capacity = capacity
-        activations = (0..<3).map { _ in FloatBuffer(count: capacity * plan.largestActivation) }
-        columns = FloatBuffer(count: capacity * plan.stemColumns)
+    init(plan: Plan, split: Int, group: Int) {
+        self.group = group
+        let size = max(plan.largestEarly(split: split), group * plan.largestLate(split: split))
+        scratch = (0..<3).map { _ in FloatBuffer(count: size) }
+        columns = FloatBuffer(count: plan.stemColumns)
+        staging = FloatBuffer(count: group * plan.stagedCount(split: split))
     }
 }
