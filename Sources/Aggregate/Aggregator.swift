@@ -9,56 +9,67 @@ public struct Aggregator: Sendable {
 
     private struct Group {
         var classID: Int32
-        var count: Int32
-        var best: Float
-        var sum: Float
-        var power: Float
-        var score: Float
+        var count: Int32 = 0
+        var best: Float = -.infinity
+        var sum: Float = 0
+        var power: Float = 0
+        var score: Float = 0
     }
 
+    private let exponent: PowerExponent?
     private var slots = ClassSlots()
+    private var memberships: [Int32] = []
+    private var classIDs: [Int32] = []
     private var groups: [Group] = []
 
     public init(rule: AggregationRule, classes: ClassTable) {
         self.rule = rule
         self.classes = classes
+        exponent = if case .power(let p) = rule { PowerExponent(p) } else { nil }
     }
 
     /// The classes present among `neighbours`, best first, at most `top` of them. Neighbours with a NaN
     /// score are ignored. Order of `neighbours` does not matter.
+    @inlinable
     public mutating func rank(_ neighbours: some Collection<Neighbor>, top: Int = .max) -> [ClassScore] {
+        if let ranking = neighbours.withContiguousStorageIfAvailable({ rank(buffer: $0, top: top) }) {
+            return ranking
+        }
+        return Array(neighbours).withUnsafeBufferPointer { rank(buffer: $0, top: top) }
+    }
+
+    /// `rank(_:top:)` over neighbours in contiguous memory.
+    public mutating func rank(buffer neighbours: UnsafeBufferPointer<Neighbor>, top: Int = .max) -> [ClassScore] {
         precondition(top >= 0, "top must be non-negative")
+        slots.group(neighbours, groups: &memberships, classIDs: &classIDs)
         accumulate(neighbours)
-        scoreGroups()
         sortGroups()
         return groups.prefix(top).map { ClassScore(classID: $0.classID, score: $0.score) }
     }
 
-    private mutating func accumulate(_ neighbours: some Collection<Neighbor>) {
+    private mutating func accumulate(_ neighbours: UnsafeBufferPointer<Neighbor>) {
         groups.removeAll(keepingCapacity: true)
-        slots.reset(forAtMost: neighbours.count)
-        let exponent: Float? = if case .power(let p) = rule { p } else { nil }
-        for neighbour in neighbours where !neighbour.score.isNaN {
-            let index = Int(slots.value(for: neighbour.classID) {
-                groups.append(Group(classID: neighbour.classID, count: 0, best: -.infinity, sum: 0, power: 0, score: 0))
-                return Int32(groups.count - 1)
-            })
-            groups[index].count += 1
-            groups[index].best = Swift.max(groups[index].best, neighbour.score)
-            groups[index].sum += neighbour.score
-            if let exponent { groups[index].power += clippedPower(neighbour.score, exponent) }
-        }
-    }
-
-    private mutating func scoreGroups() {
-        for i in groups.indices {
-            let g = groups[i]
-            groups[i].score = switch rule {
-            case .max, .prototype: g.best
-            case .mean: g.sum / Float(g.count)
-            case .sum: g.sum
-            case .vote: Float(g.count)
-            case .power: g.power
+        for id in classIDs { groups.append(Group(classID: id)) }
+        let exponent = exponent, rule = rule
+        groups.withUnsafeMutableBufferPointer { groups in
+            memberships.withUnsafeBufferPointer { memberships in
+                for (neighbour, g) in zip(neighbours, memberships) where g >= 0 {
+                    let s = neighbour.score, i = Int(g)
+                    groups[i].count += 1
+                    groups[i].best = Swift.max(groups[i].best, s)
+                    groups[i].sum += s
+                    if let exponent { groups[i].power += exponent.clippedPower(s) }
+                }
+            }
+            for i in groups.indices {
+                let g = groups[i]
+                groups[i].score = switch rule {
+                case .max, .prototype: g.best
+                case .mean: g.sum / Float(g.count)
+                case .sum: g.sum
+                case .vote: Float(g.count)
+                case .power: g.power
+                }
             }
         }
     }
@@ -69,12 +80,8 @@ public struct Aggregator: Sendable {
         groups.sort { a, b in
             if a.score != b.score { return a.score > b.score }
             if byVoteSum, a.sum != b.sum { return a.sum > b.sum }
-            switch (classes.name(a.classID), classes.name(b.classID)) {
-            case let (x?, y?) where x != y: return x < y
-            case (_?, nil): return true
-            case (nil, _?): return false
-            default: return a.classID < b.classID
-            }
+            let x = classes.namePosition(a.classID), y = classes.namePosition(b.classID)
+            return x != y ? x < y : a.classID < b.classID
         }
     }
 }

@@ -1,4 +1,4 @@
-/// A small open-addressing map from class id to a group index, reused across queries. A query touches at
+/// A small open-addressing map from class id to a group number, reused across queries. A query touches at
 /// most k classes, so the table holds ≥ 2k slots and is "cleared" by bumping a generation stamp instead
 /// of being rewritten: no per-class array, no allocation per query once it has grown to size.
 struct ClassSlots: Sendable {
@@ -6,10 +6,37 @@ struct ClassSlots: Sendable {
     private var values: [Int32] = []
     private var stamps: [UInt32] = []
     private var generation: UInt32 = 0
-    private var mask = 0
+
+    /// Numbers the distinct class ids of `neighbours` 0, 1, 2, … in order of first appearance, writes
+    /// each neighbour's number to `groups` (−1 for a NaN score) and the distinct ids to `classIDs`.
+    mutating func group(_ neighbours: UnsafeBufferPointer<Neighbor>, groups: inout [Int32], classIDs: inout [Int32]) {
+        reset(forAtMost: neighbours.count)
+        groups.removeAll(keepingCapacity: true)
+        classIDs.removeAll(keepingCapacity: true)
+        let generation = generation, mask = keys.count - 1
+        keys.withUnsafeMutableBufferPointer { keys in
+            values.withUnsafeMutableBufferPointer { values in
+                stamps.withUnsafeMutableBufferPointer { stamps in
+                    for neighbour in neighbours {
+                        guard !neighbour.score.isNaN else { groups.append(-1); continue }
+                        let key = neighbour.classID
+                        var slot = Int(truncatingIfNeeded: UInt32(bitPattern: key) &* 0x9E37_79B1) & mask
+                        while stamps[slot] == generation, keys[slot] != key { slot = (slot + 1) & mask }
+                        if stamps[slot] != generation {
+                            stamps[slot] = generation
+                            keys[slot] = key
+                            values[slot] = Int32(classIDs.count)
+                            classIDs.append(key)
+                        }
+                        groups.append(values[slot])
+                    }
+                }
+            }
+        }
+    }
 
     /// Forgets every entry and makes room for `count` distinct keys.
-    mutating func reset(forAtMost count: Int) {
+    private mutating func reset(forAtMost count: Int) {
         var capacity = 16
         while capacity < 2 * count { capacity <<= 1 }
         if capacity > keys.count {
@@ -18,25 +45,10 @@ struct ClassSlots: Sendable {
             stamps = Array(repeating: 0, count: capacity)
             generation = 0
         }
-        mask = keys.count - 1
         if generation == .max {
             for i in stamps.indices { stamps[i] = 0 }
             generation = 0
         }
         generation += 1
-    }
-
-    /// The value stored for `key`, inserting `make()` first if the key is new.
-    mutating func value(for key: Int32, orInsert make: () -> Int32) -> Int32 {
-        var slot = Int(truncatingIfNeeded: UInt32(bitPattern: key) &* 0x9E37_79B1) & mask
-        while stamps[slot] == generation {
-            if keys[slot] == key { return values[slot] }
-            slot = (slot + 1) & mask
-        }
-        let value = make()
-        stamps[slot] = generation
-        keys[slot] = key
-        values[slot] = value
-        return value
     }
 }

@@ -6,25 +6,47 @@ public struct ClassTable: Sendable, Equatable {
 
     private var names: [String?]
     private var ids: [String: Int32]
+    /// For each id, its position in name order (`Int32.max` for ids without a name): ranking ties compare
+    /// these integers instead of strings.
+    private(set) var nameOrder: [Int32]
 
     public init() {
         names = []
         ids = [:]
+        nameOrder = []
     }
 
     /// A table where class `i` is `names[i]`.
     public init(names: [String]) {
-        self.init()
-        for (id, name) in names.enumerated() { set(Int32(id), name: name) }
+        self.init(names.enumerated().lazy.map { (Int32($0.offset), $0.element) })
     }
 
     /// A table from explicit (id, name) pairs; ids must be non-negative.
     public init(_ pairs: some Sequence<(Int32, String)>) {
         self.init()
-        for (id, name) in pairs { set(id, name: name) }
+        for (id, name) in pairs { insert(id, name: name) }
+        sortNames()
     }
 
+    /// Names (or renames) one class. Re-sorts the names: build large tables with an initializer.
     public mutating func set(_ id: Int32, name: String) {
+        insert(id, name: name)
+        sortNames()
+    }
+
+    private mutating func sortNames() {
+        let order = names.indices.filter { names[$0] != nil }.sorted { names[$0]! < names[$1]! }
+        nameOrder = Array(repeating: .max, count: names.count)
+        for (position, index) in order.enumerated() { nameOrder[index] = Int32(position) }
+    }
+
+    /// The position of class `id` in name order; `Int32.max` when it has no name.
+    func namePosition(_ id: Int32) -> Int32 {
+        let index = Int(id)
+        return index >= 0 && index < nameOrder.count ? nameOrder[index] : .max
+    }
+
+    private mutating func insert(_ id: Int32, name: String) {
         precondition(id >= 0, "class ids are non-negative")
         let index = Int(id)
         if index >= names.count { names.append(contentsOf: repeatElement(nil, count: index + 1 - names.count)) }
