@@ -34,7 +34,11 @@ let systemLibraries: [Target] = [
 let engine: [Target] = [
     .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: optimized),
     .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimized),
-    .target(name: "Embedder", dependencies: ["CBLAS", "HDF5", "Imaging"], swiftSettings: optimized),
+    .target(name: "Embedder", dependencies: [
+        "CBLAS", "HDF5", "Imaging",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+    ], swiftSettings: optimized),
     .target(name: "ShardedIndex", dependencies: ["CBLAS", "HDF5", "CZlib"], swiftSettings: optimized),
     .target(name: "Aggregate", swiftSettings: optimized),
     .target(
@@ -91,6 +95,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: systemLibraries + engine + executables + tests,
     swiftLanguageModes: [.v6]
