@@ -26,7 +26,7 @@ let systemLibraries: [Target] = [
         pkgConfig: "libpng",
         providers: [.apt(["libturbojpeg0-dev", "libpng-dev"])]
     ),
-    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 ]
 
 // MARK: - Engine modules
@@ -39,7 +39,7 @@ let engine: [Target] = [
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ], swiftSettings: optimized),
-    .target(name: "ShardedIndex", dependencies: ["CBLAS", "HDF5", "CZlib"], swiftSettings: optimized),
+    .target(name: "ShardedIndex", dependencies: ["CBLAS", "HDF5", "SystemZlib"], swiftSettings: optimized),
     .target(name: "Aggregate", swiftSettings: optimized),
     .target(
         name: "Pipeline",
