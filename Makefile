@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all bootstrap build test demo clean
+.PHONY: all bootstrap build model test demo clean
 
 all: build
 
@@ -14,10 +14,17 @@ bootstrap:
 
 build: bootstrap
 	$(RELEASE)
+	@$(MAKE) --no-print-directory model
+
+# The Lite0 model file the demo and the tests use, folded from the checkpoint bootstrap fetched.
+model:
+	mkdir -p "$(CBR_HOME)/models"
+	"$(BIN)/cbr" model import "$(CBR_HOME)"/weights/efficientnet-lite0-*.pth --out "$(CBR_HOME)/models/efficientnet-lite0.h5"
 
 # The suite runs optimized: several tests run the CNN, which is far too slow in a debug build.
 test: bootstrap
 	$(RELEASE) --build-tests
+	@$(MAKE) --no-print-directory model
 	CBR_BIN="$(BIN)/cbr" $(SWIFT) test -c release --skip-build
 
 demo: build

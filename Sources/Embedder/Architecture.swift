@@ -55,3 +55,11 @@ extension Variant {
         return specs
     }
 }
+
+extension FoldedModel {
+    /// Weights and biases in the folded network, classifier included.
+    public var parameterCount: Int {
+        let convs = [stem, head] + blocks.flatMap { [$0.expand, $0.depthwise, $0.project].compactMap { $0 } }
+        return convs.reduce(classifierWeight.count + classifierBias.count) { $0 + $1.weight.count + $1.bias.count }
+    }
+}

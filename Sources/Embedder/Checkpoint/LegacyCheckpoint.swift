@@ -19,6 +19,13 @@ public struct LegacyCheckpoint: Sendable {
     public init(bytes: [UInt8], file: String) throws(CheckpointError) {
         self.bytes = bytes
         self.file = file
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            throw CheckpointError(file: file, reason: "a zip-format (PyTorch ≥ 1.6) checkpoint; only the legacy format is supported")
+        }
+        // PROTO 2, LONG1 of 10 bytes: the pickled magic number.
+        guard bytes.starts(with: [0x80, 0x02, 0x8A, 0x0A]) else {
+            throw CheckpointError(file: file, reason: "not a legacy PyTorch checkpoint (no pickled magic number at the start)")
+        }
         var position = 0
         func next(_ what: String) throws(CheckpointError) -> PickleValue {
             do { return try PickleReader.read(bytes, at: &position) } catch {
