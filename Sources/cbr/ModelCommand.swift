@@ -11,7 +11,7 @@ struct ModelCommand: ParsableCommand {
 }
 
 /// Prints `message` on stderr and exits with code 2 (fatal).
-func fatal(_ message: CustomStringConvertible) -> ExitCode {
+private func fatal(_ message: CustomStringConvertible) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     return ExitCode(2)
 }
