@@ -1,0 +1,81 @@
+import Foundation
+import ShardedIndex
+
+/// Holds the in-memory index (float32, and a float16 copy made on first use) and times searches on it.
+struct SearchRunner {
+    let index: SearchData
+    let queries: SearchData
+    let threads: Int
+    let blockRows: Int
+    let tuning: ExactSearch.Tuning
+    private var sources: [ScalarType: InMemoryRows] = [:]
+
+    init(index: SearchData, queries: SearchData, threads: Int, blockRows: Int, tuning: ExactSearch.Tuning) {
+        self.index = index
+        self.queries = queries
+        self.threads = threads
+        self.blockRows = blockRows
+        self.tuning = tuning
+    }
+
+    private mutating func source(_ type: ScalarType) throws -> InMemoryRows {
+        if let s = sources[type] { return s }
+        let s = try InMemoryRows(rows: index.rows, labels: index.labels, dimension: index.dimension, as: type)
+        sources[type] = s
+        return s
+    }
+
+    /// Seconds of each of `repeats` timed searches (after one warm-up when `warmUp`); the last result's rows
+    /// go to `idsPath`.
+    mutating func time(type: ScalarType, queries batch: Int, k: Int, repeats: Int, idsPath: String?,
+                       warmUp: Bool = true) throws -> [Double] {
+        guard batch <= queries.count else {
+            throw SearchBenchError("asked for \(batch) queries, only \(queries.count) available")
+        }
+        let source = try source(type)
+        let q = Array(queries.rows[0 ..< batch * queries.dimension])
+        let options = SearchOptions(k: k, blockRows: blockRows, threads: threads)
+        var result = SearchResults(queryCount: 0, k: k)
+        if warmUp { result = try ExactSearch.search(queries: q, in: source, options: options, tuning: tuning) }
+        var times: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            times.append(try Stopwatch.time {
+                result = try ExactSearch.search(queries: q, in: source, options: options, tuning: tuning)
+            })
+        }
+        if let idsPath {
+            try result.rows.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: idsPath)) }
+        }
+        return times
+    }
+
+    /// Answers commands from stdin, one JSON object per line, until end of input:
+    /// `<dtype> <q> <k> <repeats> [ids file]` → `{"seconds": [...]}`; `peak` → `{"gflops": x}`.
+    mutating func serve() throws {
+        reply(#"{"ready": true, "n": \#(index.count), "d": \#(index.dimension)}"#)
+        while let line = readLine() {
+            let words = line.split(separator: " ").map(String.init)
+            var reply: String
+            do {
+                if words.first == "peak" {
+                    reply = #"{"gflops": \#(SGEMMPeak.measure(threads: threads))}"#
+                } else if words.count >= 4, let type = ScalarType(rawValue: words[0]),
+                          let batch = Int(words[1]), let k = Int(words[2]), let repeats = Int(words[3]) {
+                    let seconds = try time(type: type, queries: batch, k: k, repeats: repeats,
+                                           idsPath: words.count > 4 ? words[4] : nil, warmUp: false)
+                    reply = #"{"seconds": [\#(seconds.map { String($0) }.joined(separator: ", "))], "rss": \#(peakResidentBytes())}"#
+                } else {
+                    reply = #"{"error": "bad command: \#(line)"}"#
+                }
+            } catch {
+                reply = #"{"error": "\#(error)"}"#
+            }
+            self.reply(reply)
+        }
+    }
+
+    /// One unbuffered line on stdout (the driver waits for it).
+    private func reply(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
