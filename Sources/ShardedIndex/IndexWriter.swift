@@ -16,6 +16,9 @@ public final class IndexWriter {
 
     private var pending: PendingShard
     private var sums: PrototypeSums
+    /// Live class name → id, so that naming a class costs a hash look-up, not a scan of the class table
+    /// (rows are appended by class name, millions of times, over tens of thousands of classes).
+    private var liveClassIDs: [String: Int32] = [:]
     private let lock: FileLock
 
     /// Starts a new, empty index in `directory` (created if needed; it must not already hold an index).
@@ -69,6 +72,7 @@ public final class IndexWriter {
         self.sums = sums
         rowsPerShard = max(1, shardSizeLimit / (manifest.dimension * manifest.dtype.byteWidth))
         pending = PendingShard(dimension: manifest.dimension, dtype: manifest.dtype)
+        for entry in manifest.classes where !entry.removed { liveClassIDs[entry.name] = entry.id }
     }
 
     static func shardsDirectory(_ directory: URL) -> URL { directory.appendingPathComponent("shards") }
@@ -78,9 +82,10 @@ public final class IndexWriter {
 
     /// The id of the live class `name`, creating it when there is none.
     public func classID(for name: String) -> Int32 {
-        if let id = manifest.classID(named: name) { return id }
+        if let id = liveClassIDs[name] { return id }
         let id = Int32(manifest.classes.count)
         manifest.classes.append(Manifest.Class(id: id, name: name, removed: false, rows: 0))
+        liveClassIDs[name] = id
         return id
     }
 
@@ -146,10 +151,11 @@ public final class IndexWriter {
     /// Marks the live class `name` removed: its rows stay in the shards but searches skip them.
     public func removeClass(named name: String) throws {
         try finish()
-        guard let id = manifest.classID(named: name) else { throw IndexError.unknownClass(name) }
+        guard let id = liveClassIDs[name] else { throw IndexError.unknownClass(name) }
         var next = manifest
         next.classes[Int(id)].removed = true
         try publish(next, withPrototypes: false)
+        liveClassIDs[name] = nil
     }
 
     /// Ids of every committed row, so that an interrupted bulk build can skip what is already in.
