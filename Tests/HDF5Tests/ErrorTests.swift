@@ -20,12 +20,16 @@ import Testing
 
     @Test func createWithoutOverwriteKeepsTheFile() throws {
         let path = try scratchPath()
-        try H5File.create(at: path).close()
+        let original = try H5File.create(at: path)
+        try original.setAttribute("kept", 1)
+        try original.close()
         let error = #expect(throws: HDF5Error.self) { try H5File.create(at: path, overwrite: false) }
         #expect(error?.kind == .library)
-        // The library's reason is carried in the message.
-        #expect(error?.message.isEmpty == false)
-        #expect(error?.description.contains("cannot create file") == true)
+        // One line carrying the library's error stack, outermost first.
+        #expect(error?.description.hasPrefix("HDF5 error: \(path): cannot create file: unable to create file") == true)
+        #expect(error?.description.contains("File exists") == true)
+        #expect(error?.description.contains("\n") == false)
+        #expect(try H5File.open(at: path).attribute("kept", as: Int.self) == 1)
     }
 
     @Test func missingObjects() throws {
