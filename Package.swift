@@ -27,6 +27,7 @@ let systemLibraries: [Target] = [
         providers: [.apt(["libturbojpeg0-dev", "libpng-dev"])]
     ),
     .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "SystemCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 ]
 
 // MARK: - Engine modules
@@ -36,7 +37,7 @@ let engine: [Target] = [
     .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimized),
     .target(name: "Embedder", dependencies: [
         "CBLAS", "HDF5", "Imaging",
-        .product(name: "Crypto", package: "swift-crypto"),
+        "SystemCrypto",
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ], swiftSettings: optimized),
     .target(name: "ShardedIndex", dependencies: ["CBLAS", "HDF5", "SystemZlib"], swiftSettings: optimized),
@@ -95,7 +96,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: systemLibraries + engine + executables + tests,

