@@ -15,16 +15,12 @@ struct LayerRunner {
         watch.restart()
     }
 
-    /// Stem: im2col + one SGEMM + bias/ReLU6, from `images` NHWC images into `output`.
-    mutating func stem(input: UnsafeMutablePointer<Float>, images: Int, columns: UnsafeMutablePointer<Float>,
-                       output: UnsafeMutablePointer<Float>) {
-        let cols = SendablePointer(columns), image = SendablePointer(input), plan = plan
+    /// Stem: direct convolution with bias/ReLU6, from `images` NHWC images into `output`.
+    mutating func stem(input: UnsafeMutablePointer<Float>, images: Int, output: UnsafeMutablePointer<Float>) {
+        let image = SendablePointer(input), out = SendablePointer(output), plan = plan, stem = parameters.stem
         Parallel.ranges(images * plan.stemOutput.height, workers: workers) { rows in
-            Im2col.run(plan, input: image.pointer, columns: cols.pointer, rows: rows)
+            StemKernel.run(plan, input: image.pointer, output: out.pointer, weight: stem.w, bias: stem.b, rows: rows)
         }
-        let k = plan.stem.kernel * plan.stem.kernel * plan.stem.inChannels
-        expand(input: columns, output: output, pixels: images * plan.stemOutput.pixels, k: k,
-               n: plan.stem.outChannels, params: parameters.stem)
         watch.lap(.stem, into: &times)
     }
 

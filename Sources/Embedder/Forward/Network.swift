@@ -17,6 +17,9 @@ public final class Network: @unchecked Sendable {
     /// Floats per input image: size × size × 3.
     public var inputCount: Int { plan.image.count }
 
+    /// Multiply-adds per image (385 M for Lite0: 0.770 GFLOP).
+    public var multiplyAdds: Int { plan.multiplyAdds }
+
     /// When true, `forward` accumulates per-layer-type times into `profile`.
     public var profiling = false
     public var profile: LayerTimes { workspaces.map(\.times).reduce(classifierTimes, +) }
@@ -115,9 +118,9 @@ public final class Network: @unchecked Sendable {
             for i in 0..<n {
                 let image = input + (start + i) * inputCount, stage = space.staging.pointer + i * staged
                 if split == 0 {
-                    runner.stem(input: image, images: 1, columns: space.columns.pointer, output: stage)
+                    runner.stem(input: image, images: 1, output: stage)
                 } else {
-                    runner.stem(input: image, images: 1, columns: space.columns.pointer, output: scratch[0])
+                    runner.stem(input: image, images: 1, output: scratch[0])
                     runner.blocks(0..<split, images: 1, input: scratch[0], output: stage, scratch: scratch)
                 }
             }

@@ -62,8 +62,17 @@ struct Plan: Sendable {
         blocks.firstIndex { $0.input.pixels <= pixels } ?? blocks.count
     }
 
-    /// Floats per image of the stem's im2col matrix.
-    var stemColumns: Int { stemOutput.pixels * stem.kernel * stem.kernel * stem.inChannels }
+    /// Multiply-adds per image of every convolution and the classifier.
+    var multiplyAdds: Int {
+        var total = stemOutput.pixels * stem.kernel * stem.kernel * stem.inChannels * stem.outChannels
+        for b in blocks {
+            if b.expand != nil { total += b.input.pixels * b.input.channels * b.expanded.channels }
+            total += b.depthwise.output.count * b.depthwise.conv.kernel * b.depthwise.conv.kernel
+            total += b.output.pixels * b.expanded.channels * b.output.channels
+        }
+        total += headOutput.pixels * head.inChannels * head.outChannels
+        return total + features * classes
+    }
 
     init(model: FoldedModel) {
         let size = model.inputSize

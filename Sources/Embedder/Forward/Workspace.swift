@@ -25,7 +25,6 @@ final class FloatBuffer: @unchecked Sendable {
 final class Workspace: @unchecked Sendable {
     let group: Int
     let scratch: [FloatBuffer]
-    let columns: FloatBuffer
     let staging: FloatBuffer
     var times = LayerTimes()
 
@@ -33,7 +32,6 @@ final class Workspace: @unchecked Sendable {
         self.group = group
         let size = max(plan.largestEarly(split: split), group * plan.largestLate(split: split))
         scratch = (0..<3).map { _ in FloatBuffer(count: size) }
-        columns = FloatBuffer(count: plan.stemColumns)
         staging = FloatBuffer(count: group * plan.stagedCount(split: split))
     }
 }
