@@ -134,6 +134,14 @@ save("chelsea-xmp-orientation8.jpg", chelsea, quality=90, xmp=xmp)
 text = b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp.replace(b'"8"', b'"5"')
 write_png("rgb8-xmp-orientation5.png", samples(H, W, 3, 8), 2, 8, 3, extra=chunk(b"iTXt", text))
 
+# Big-endian ("MM") EXIF with the orientation as a LONG; ImageMagick's hex "Raw profile type exif" text in a PNG.
+big_endian = b"Exif\x00\x00MM\x00\x2a" + struct.pack(">IH", 8, 1) + struct.pack(">HHII", 0x0112, 4, 1, 7) + b"\x00" * 4
+save("chelsea-exif-big-endian7.jpg", chelsea, quality=90, exif=big_endian)
+hexed = big_endian[6:].replace(struct.pack(">I", 7), struct.pack(">I", 3)).hex()
+raw_profile = f"\nexif\n{len(hexed) // 2:8}\n{hexed[:40]}\n{hexed[40:]}\n".encode()
+write_png("rgb8-raw-profile-orientation3.png", samples(H, W, 3, 8), 2, 8, 3,
+          extra=chunk(b"tEXt", b"Raw profile type exif\x00" + raw_profile))
+
 for name in sorted(os.listdir(photos)):
     files.append(os.path.join(photos, name))
 
