@@ -10,6 +10,6 @@ struct CBR: AsyncParsableCommand {
             stderr with its reason), 2 on a usage or fatal error.
             """,
         version: "0.1.0",
-        subcommands: [ModelCommand.self, IndexCommand.self]
+        subcommands: [ModelCommand.self, IndexCommand.self, SearchCommand.self]
     )
 }
