@@ -76,7 +76,7 @@ let tests: [Target] = [
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-    .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"]),
+    .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "Imaging", "TestSupport"]),
     .testTarget(name: "ShardedIndexTests", dependencies: ["ShardedIndex", "TestSupport"]),
     .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "TestSupport"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
