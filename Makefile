@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all bootstrap build model test demo clean
+.PHONY: all bootstrap build model test demo clean bench-embed
 
 all: build
 
@@ -32,3 +32,8 @@ demo: build
 
 clean:
 	rm -rf .build
+
+# Embedding throughput against ONNX Runtime on the same folded weights, interleaved in one run.
+bench-embed: build
+	Benchmarks/setup
+	"$(CBR_HOME)/bench-venv/bin/python" Benchmarks/ort_embed.py --bench "$(BIN)/bench"
