@@ -32,14 +32,15 @@ struct EmbedCommand: ParsableCommand {
             let embedder = try Embedder(modelFile: URL(fileURLWithPath: model), batchSize: batch, threads: threads)
             var paths: [String] = []
             var embeddings: [Float] = []
-            let progress = Progress(total: files.count, label: "embedded")
+            let start = Date()
+            var done = 0
             embedder.run(files) { batch in
                 failed += ImageFiles.report(batch.failures)
                 paths += batch.files.map(\.path)
                 embeddings += batch.embeddings
-                progress.advance(by: batch.count + batch.failures.count)
+                done += batch.count + batch.failures.count
+                Progress.report(done: done, total: files.count, since: start)
             }
-            progress.finish()
             try EmbeddingsFile.write(to: out, embeddings: embeddings, paths: paths,
                                      dimension: embedder.network.featureDimension, embedder: embedder)
         }
