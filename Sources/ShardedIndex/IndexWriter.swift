@@ -71,7 +71,7 @@ public final class IndexWriter {
         self.lock = lock
         self.sums = sums
         rowsPerShard = max(1, shardSizeLimit / (manifest.dimension * manifest.dtype.byteWidth))
-        pending = PendingShard(dimension: manifest.dimension, dtype: manifest.dtype)
+        pending = PendingShard(dimension: manifest.dimension, dtype: manifest.dtype, capacity: rowsPerShard)
         for entry in manifest.classes where !entry.removed { liveClassIDs[entry.name] = entry.id }
     }
 

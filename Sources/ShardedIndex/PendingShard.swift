@@ -9,9 +9,17 @@ struct PendingShard {
     private(set) var labels: [Int32] = []
     private(set) var ids: [String] = []
 
-    init(dimension: Int, dtype: ScalarType) {
+    /// `capacity` rows are reserved up front, so that filling a shard never copies a growing array
+    /// (address space only: untouched pages cost no memory).
+    init(dimension: Int, dtype: ScalarType, capacity: Int = 0) {
         self.dimension = dimension
         self.dtype = dtype
+        switch dtype {
+        case .float32: float32.reserveCapacity(capacity * dimension)
+        case .float16: float16.reserveCapacity(capacity * dimension)
+        }
+        labels.reserveCapacity(capacity)
+        ids.reserveCapacity(capacity)
     }
 
     var count: Int { labels.count }

@@ -4,13 +4,12 @@ import ShardedIndex
 
 /// Index storage: build throughput (rows/s written through `IndexWriter`, fsyncs included) and the
 /// streaming reader (GB/s of a full pass, peak RSS). Each phase is its own process so that its peak RSS
-/// is its own: `bench index build --dir D`, then `bench index scan --dir D` (and `search`, once the
-/// search kernel is there).
+/// is its own: `bench index build --dir D`, then `bench index scan --dir D` and `bench index search --dir D`.
 struct IndexBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
         abstract: "Index storage: build rows/s, streaming pass GB/s and peak RSS.",
-        subcommands: [IndexBuildBench.self, IndexScanBench.self])
+        subcommands: [IndexBuildBench.self, IndexScanBench.self, IndexSearchBench.self])
 }
 
 struct IndexBuildBench: ParsableCommand {
@@ -84,6 +83,41 @@ struct IndexScanBench: ParsableCommand {
             if checksum.isNaN { report.notes.append("NaN in rows") }
         }
         report.notes.append("index files in the page cache when re-read; block buffers: 2 × \(blockRows) rows")
+        try report.emit(json: json)
+    }
+}
+
+struct IndexSearchBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search", abstract: "Exact search streaming an index from its shards: q/s and peak RSS.")
+
+    @Option(help: "Index directory.") var dir: String
+    @Option(help: "Comma-separated query batch sizes.") var q = "1,16,256"
+    @Option(help: "Neighbours per query.") var k = 100
+    @Option(help: "Rows per streamed block.") var blockRows = ExactSearch.defaultBlockRows
+    @Option(help: "Timed repetitions (median reported).") var repeats = 2
+    @Flag(help: "Load the index in memory instead of streaming it.") var inMemory = false
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+
+    func run() throws {
+        let reader = try ShardedIndexReader(directory: URL(fileURLWithPath: dir), mode: inMemory ? .inMemory : .streaming)
+        var report = Report(benchmark: "index search (\(reader.mode.rawValue))",
+                            columns: ["rows", "dtype", "q", "k", "q/s", "GB/s", "peak RSS MB"])
+        let bytes = Double(reader.rowCount * reader.dimension * reader.dtype.byteWidth)
+        var random = Xoshiro256(seed: 7)
+        for batch in q.split(separator: ",").compactMap({ Int($0) }) {
+            let queries = random.unitVectors(batch, reader.dimension)
+            let options = SearchOptions(k: k, blockRows: blockRows, mask: LabelMask(removed: reader.removedMask))
+            let times = try (0..<max(1, repeats)).map { _ in
+                try Stopwatch.time { _ = try ExactSearch.search(queries: queries, in: reader, options: options) }
+            }
+            let seconds = median(times)
+            report.add([.number(Double(reader.rowCount), digits: 0), .text(reader.dtype.rawValue),
+                        .number(Double(batch), digits: 0), .number(Double(k), digits: 0),
+                        .number(Double(batch) / seconds, digits: 2), .number(bytes / seconds / 1e9, digits: 2),
+                        .number(Double(peakResidentBytes()) / 1e6, digits: 0)])
+        }
+        report.notes.append("block buffers: 2 × \(blockRows) rows; the first pass also verifies the shard checksums")
         try report.emit(json: json)
     }
 }

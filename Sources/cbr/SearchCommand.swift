@@ -21,6 +21,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Where to write the results (HDF5).") var out: String
     @Flag(help: "Load the whole index in memory first (default: stream it in blocks).") var inMemory = false
     @Option(help: "Index rows per streamed block.") var blockRows = ExactSearch.defaultBlockRows
+    @Flag(help: "Skip the shard checksum verification (CRC-32 of every row, once per run).") var noVerify = false
 
     func validate() throws {
         guard k > 0 else { throw ValidationError("--k must be at least 1") }
@@ -29,7 +30,8 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         try IndexCLI.run {
-            let reader = try ShardedIndexReader(directory: URL(fileURLWithPath: index), mode: inMemory ? .inMemory : .streaming)
+            let reader = try ShardedIndexReader(directory: URL(fileURLWithPath: index), mode: inMemory ? .inMemory : .streaming,
+                                            verifyChecksums: !noVerify)
             let source = try EmbeddingInputs.open(queries, dataset: dataset, defaults: ["embeddings", "queries", "test"])
             guard source.dimension == reader.dimension else {
                 throw IndexError.dimensionMismatch(source.url, expected: reader.dimension, found: source.dimension)
