@@ -1,0 +1,81 @@
+import Foundation
+import Imaging
+import Testing
+import TestSupport
+
+/// Damaged files at many places never crash the decoder: each decode returns an image or throws `ImageError`.
+@Suite struct RobustnessTests {
+    /// A small deterministic generator (SplitMix64) so that failures reproduce.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Decodes each variant; counts how many decoded and how many threw.
+    func survey(_ variants: [[UInt8]], label: String) -> (decoded: Int, failed: Int) {
+        let decoder = ImageDecoder(maxPixels: 4_000_000)
+        var decoded = 0, failed = 0
+        for (i, bytes) in variants.enumerated() {
+            do {
+                let image = try decoder.decode(data: Data(bytes), name: "\(label)-\(i)")
+                #expect(image.pixels.count == image.width * image.height * 3)
+                decoded += 1
+            } catch {
+                #expect(error.file == "\(label)-\(i)")
+                failed += 1
+            }
+        }
+        return (decoded, failed)
+    }
+
+    func variants(of original: [UInt8], seed: UInt64) -> [[UInt8]] {
+        var random = SplitMix(state: seed)
+        var result: [[UInt8]] = []
+        for i in 1 ... 120 {                                   // every truncation length class
+            result.append(Array(original.prefix(original.count * i / 121)))
+        }
+        for _ in 0 ..< 150 {                                   // a few damaged bytes anywhere
+            var copy = original
+            for _ in 0 ..< Int.random(in: 1 ... 4, using: &random) {
+                copy[Int.random(in: 0 ..< copy.count, using: &random)] = UInt8.random(in: 0 ... 255, using: &random)
+            }
+            result.append(copy)
+        }
+        for _ in 0 ..< 30 {                                    // damage in the first (header) bytes
+            var copy = original
+            copy[Int.random(in: 2 ..< min(600, copy.count), using: &random)] ^= UInt8.random(in: 1 ... 255, using: &random)
+            result.append(copy)
+        }
+        return result
+    }
+
+    @Test(arguments: ["rocket.jpg", "chelsea.png", "logo.png", "chessboard_GRAY.png"])
+    func damagedFilesNeverCrash(photo: String) throws {
+        let original = try [UInt8](Data(contentsOf: TestData.photo(photo)))
+        let all = variants(of: original, seed: 42)
+        let (decoded, failed) = survey(all, label: photo)
+        #expect(decoded + failed == all.count)
+        #expect(failed >= 120, "every truncation must fail, at least")
+    }
+
+    @Test func concurrentDecodesAgreeWithSerialOnes() throws {
+        let names = ["rocket.jpg", "chelsea.png", "coffee.png", "camera.png", "logo.png", "hubble_deep_field.jpg"]
+        let decoder = ImageDecoder()
+        let serial = try names.map { try decoder.decode(contentsOf: TestData.photo($0)) }
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<RGBImage?>.allocate(capacity: names.count * 4)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: names.count * 4) { i in
+            results[i] = try? decoder.decode(contentsOf: TestData.photo(names[i % names.count]))
+        }
+        for i in 0 ..< names.count * 4 {
+            #expect(results[i] == serial[i % names.count], "\(names[i % names.count])")
+        }
+    }
+}
