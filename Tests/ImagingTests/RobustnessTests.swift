@@ -70,7 +70,7 @@ import TestSupport
         let serial = try names.map { try decoder.decode(contentsOf: TestData.photo($0)) }
         nonisolated(unsafe) let results = UnsafeMutableBufferPointer<RGBImage?>.allocate(capacity: names.count * 4)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer { _ = results.deinitialize(); results.deallocate() }
         DispatchQueue.concurrentPerform(iterations: names.count * 4) { i in
             results[i] = try? decoder.decode(contentsOf: TestData.photo(names[i % names.count]))
         }
