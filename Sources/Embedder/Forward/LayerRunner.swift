@@ -65,8 +65,13 @@ struct LayerRunner {
     mutating func head(images: Int, input: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                        features: UnsafeMutablePointer<Float>) {
         let pixels = plan.headOutput.pixels, channels = plan.head.outChannels
-        BLAS.gemm(m: images * pixels, n: channels, k: plan.head.inChannels, a: input, lda: plan.head.inChannels,
-                  b: parameters.head.w, ldb: channels, c: scratch, ldc: channels)
+        let rows = images * pixels, k = plan.head.inChannels, pieces = rows >= 16 * workers ? workers : 1
+        let src = SendablePointer(input), dst = SendablePointer(scratch), weight = SendablePointer(parameters.head.w)
+        Parallel.pieces(pieces, workers: workers) { piece in
+            let lo = piece * rows / pieces, hi = (piece + 1) * rows / pieces
+            BLAS.gemm(m: hi - lo, n: channels, k: k, a: src.pointer + lo * k, lda: k,
+                      b: weight.pointer, ldb: channels, c: dst.pointer + lo * channels, ldc: channels)
+        }
         watch.lap(.head, into: &times)
         let pooled = SendablePointer(features), headOut = SendablePointer(scratch)
         let bias = SendablePointer(parameters.head.b)
@@ -79,25 +84,43 @@ struct LayerRunner {
         watch.lap(.poolClassifier, into: &times)
     }
 
-    /// `relu6(input · W + bias)`: one SGEMM then one fused pass, rows split across workers.
+    /// `relu6(input · W + bias)`.
     private func expand(input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, pixels: Int,
                         k: Int, n: Int, params: ConvParameters) {
-        BLAS.gemm(m: pixels, n: n, k: k, a: input, lda: k, b: params.w, ldb: n, c: output, ldc: n)
-        let out = SendablePointer(output), bias = SendablePointer(params.b)
-        Parallel.ranges(pixels, workers: workers) { rows in
-            Epilogue.biasReLU6(out.pointer, rows: rows, channels: n, bias: bias.pointer)
-        }
+        pointwise(input: input, output: output, pixels: pixels, k: k, n: n, params: params, residual: nil, relu6: true)
     }
 
-    /// `input · W + bias (+ residual)`: bias and residual written first, then the SGEMM accumulates.
+    /// `input · W + bias (+ residual)`.
     private func project(input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, pixels: Int,
                          k: Int, n: Int, params: ConvParameters, residual: UnsafeMutablePointer<Float>?) {
-        let out = SendablePointer(output), bias = SendablePointer(params.b)
-        let res = residual.map(SendablePointer.init)
-        Parallel.ranges(pixels, workers: workers) { rows in
-            Epilogue.fillBias(out.pointer, rows: rows, channels: n, bias: bias.pointer,
-                              residual: res.map { UnsafePointer($0.pointer) })
+        pointwise(input: input, output: output, pixels: pixels, k: k, n: n, params: params, residual: residual,
+                  relu6: false)
+    }
+
+    /// A 1×1 convolution as SGEMMs over pieces of about 256 KiB of output rows, each followed (ReLU6) or
+    /// preceded (bias + residual, accumulated into with beta = 1) by its pass while the piece is in cache.
+    /// Pieces are split across the workers; OpenBLAS itself runs single-threaded.
+    private func pointwise(input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, pixels: Int,
+                           k: Int, n: Int, params: ConvParameters, residual: UnsafeMutablePointer<Float>?,
+                           relu6: Bool) {
+        let rowsPerPiece = max(64, (1 << 16) / n)
+        let byCache = (pixels + rowsPerPiece - 1) / rowsPerPiece
+        let pieces = workers > 1 && byCache < workers && pixels >= 8 * workers ? workers : byCache
+        let src = SendablePointer(input), out = SendablePointer(output), bias = SendablePointer(params.b)
+        let weight = SendablePointer(params.w), res = residual.map(SendablePointer.init)
+        Parallel.pieces(pieces, workers: workers) { piece in
+            let rows = (piece * pixels / pieces)..<((piece + 1) * pixels / pieces)
+            let c = out.pointer + rows.lowerBound * n
+            if relu6 {
+                BLAS.gemm(m: rows.count, n: n, k: k, a: src.pointer + rows.lowerBound * k, lda: k,
+                          b: weight.pointer, ldb: n, c: c, ldc: n)
+                Epilogue.biasReLU6(out.pointer, rows: rows, channels: n, bias: bias.pointer)
+            } else {
+                Epilogue.fillBias(out.pointer, rows: rows, channels: n, bias: bias.pointer,
+                                  residual: res.map { UnsafePointer($0.pointer) })
+                BLAS.gemm(m: rows.count, n: n, k: k, a: src.pointer + rows.lowerBound * k, lda: k,
+                          b: weight.pointer, ldb: n, c: c, ldc: n, beta: 1)
+            }
         }
-        BLAS.gemm(m: pixels, n: n, k: k, a: input, lda: k, b: params.w, ldb: n, c: output, ldc: n, beta: 1)
     }
 }

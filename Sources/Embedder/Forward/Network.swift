@@ -4,8 +4,9 @@ import Dispatch
 ///
 /// Threads: with at least `threads` images the batch is split into one contiguous share per thread, each
 /// run through the whole network by its own worker with single-threaded SGEMM (no synchronisation between
-/// layers); smaller batches run on one worker whose SGEMMs use `threads` OpenBLAS threads and whose own
-/// kernels split rows across `threads` with `concurrentPerform`. Every buffer is allocated at `init`.
+/// layers); smaller batches run on one worker whose kernels (SGEMMs included, as row pieces) split their rows
+/// across `threads` with `concurrentPerform`. OpenBLAS always runs single-threaded: its worker threads would
+/// spin against ours on the shared cores. Every buffer is allocated at `init`.
 ///
 /// Not reentrant: one `forward` at a time per `Network`.
 public final class Network: @unchecked Sendable {
@@ -78,13 +79,13 @@ public final class Network: @unchecked Sendable {
                     self.run(worker: w, images: lo..<hi, input: input.pointer, features: out.pointer, workers: 1)
                 }
             } else {
-                BLAS.threads = threads
+                BLAS.threads = 1
                 run(worker: 0, images: 0..<count, input: input.pointer, features: out.pointer, workers: threads)
             }
         }
         var watch = Stopwatch(enabled: profiling)
         watch.restart()
-        BLAS.threads = threads
+        BLAS.threads = 1
         let logits = classify(features, count: count)
         watch.lap(.poolClassifier, into: &classifierTimes)
         return (features, logits)

@@ -12,4 +12,13 @@ enum Parallel {
             body((i * total / chunks)..<((i + 1) * total / chunks))
         }
     }
+
+    /// Runs `body` for each of `count` pieces, on up to `workers` threads.
+    static func pieces(_ count: Int, workers: Int, _ body: @Sendable (Int) -> Void) {
+        if workers > 1 && count > 1 {
+            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        } else {
+            for piece in 0..<count { body(piece) }
+        }
+    }
 }
