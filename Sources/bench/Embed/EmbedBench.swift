@@ -20,6 +20,9 @@ struct EmbedBench: ParsableCommand {
     @Option(help: "Raw float32 NHWC input tensor: write its features to --features-out and exit.")
     var featuresOf: String?
     @Option(help: "Where --features-of writes the raw float32 features.") var featuresOut: String?
+    @Option(help: "Tuning: blocks whose input has more pixels than this run one image at a time.")
+    var splitPixels: Int?
+    @Option(help: "Tuning: images per worker sharing the late layers' SGEMMs.") var group: Int?
 
     func run() throws {
         let folded = try FoldedModel.load(URL(fileURLWithPath: model))
@@ -28,7 +31,8 @@ struct EmbedBench: ParsableCommand {
             return
         }
         if worker {
-            let m = ForwardMeasurement.measure(folded, batch: batch, threads: threads, seconds: seconds)
+            let m = ForwardMeasurement.measure(folded, batch: batch, threads: threads, seconds: seconds,
+                                                     group: group, splitPixels: splitPixels)
             let peak = SGEMMPeak.measure(threads: threads, repeats: 2)
             let line: [String: Double] = ["imagesPerSecond": m.imagesPerSecond, "sgemmPeakGFLOPs": peak]
                 .merging(m.split.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -47,7 +51,8 @@ struct EmbedBench: ParsableCommand {
         for t in Set([1, threads]).sorted() {
             peaks[t] = SGEMMPeak.measure(threads: t, repeats: 3)
             for b in Set([1, batch]).sorted() {
-                let m = ForwardMeasurement.measure(folded, batch: b, threads: t, seconds: seconds)
+                let m = ForwardMeasurement.measure(folded, batch: b, threads: t, seconds: seconds,
+                                                         group: group, splitPixels: splitPixels)
                 let rate = m.imagesPerSecond * gflop
                 report.add([.number(Double(b), digits: 0), .number(Double(t), digits: 0),
                             .number(m.imagesPerSecond, digits: 1), .number(rate, digits: 1),

@@ -7,8 +7,9 @@ struct ForwardMeasurement {
     /// Layer kind → share of the forward time.
     var split: [String: Double]
 
-    static func measure(_ model: FoldedModel, batch: Int, threads: Int, seconds: Double) -> ForwardMeasurement {
-        let network = Network(model: model, maxBatch: batch, threads: threads)
+    static func measure(_ model: FoldedModel, batch: Int, threads: Int, seconds: Double,
+                        group: Int? = nil, splitPixels: Int? = nil) -> ForwardMeasurement {
+        let network = Network(model: model, maxBatch: batch, threads: threads, group: group, splitPixels: splitPixels)
         var rng = Xoshiro256(seed: 7)
         let input = (0..<(batch * network.inputCount)).map { _ in Float(rng.next() >> 40) / Float(1 << 23) - 1 }
         network.profiling = true
