@@ -62,6 +62,9 @@ public final class IndexWriter {
         guard writer.manifest.dimension == dimension else {
             throw IndexError.dimensionMismatch(directory, expected: writer.manifest.dimension, found: dimension)
         }
+        guard writer.manifest.dtype == dtype else {
+            throw IndexError.dtypeMismatch(directory, expected: writer.manifest.dtype, found: dtype)
+        }
         return writer
     }
 
