@@ -61,18 +61,12 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
 
     /// Reads the whole dataset into `buffer`, whose count must equal the dataset's element count.
     public func read<T: H5Scalar>(into buffer: UnsafeMutableBufferPointer<T>) throws {
-        try transfer(nil, count: buffer.count, T.self, "cannot read dataset") { id, memType, memSpace, fileSpace in
-            try CAPI.read(id, memType: memType, memSpace: memSpace, fileSpace: fileSpace,
-                          into: UnsafeMutableRawPointer(buffer.baseAddress!), site)
-        }
+        try readElements(nil, into: buffer, "cannot read dataset")
     }
 
     /// Reads rows `rows` into `buffer`, whose count must be `rows.count × (elements per row)`.
     public func readRows<T: H5Scalar>(_ rows: Range<Int>, into buffer: UnsafeMutableBufferPointer<T>) throws {
-        try transfer(rows, count: buffer.count, T.self, "cannot read rows") { id, memType, memSpace, fileSpace in
-            try CAPI.read(id, memType: memType, memSpace: memSpace, fileSpace: fileSpace,
-                          into: UnsafeMutableRawPointer(buffer.baseAddress!), site)
-        }
+        try readElements(rows, into: buffer, "cannot read rows")
     }
 
     /// Rows `rows`, as a new array.
@@ -92,20 +86,14 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
     }
 
     public func write<T: H5Scalar>(_ buffer: UnsafeBufferPointer<T>) throws {
-        try transfer(nil, count: buffer.count, T.self, "cannot write dataset") { id, memType, memSpace, fileSpace in
-            try CAPI.write(id, memType: memType, memSpace: memSpace, fileSpace: fileSpace,
-                           from: UnsafeRawPointer(buffer.baseAddress!), site)
-        }
+        try writeElements(nil, from: buffer, "cannot write dataset")
     }
 
     /// Overwrites rows starting at `firstRow` (within the current extent) with `buffer`'s whole rows.
     public func writeRows<T: H5Scalar>(at firstRow: Int, _ buffer: UnsafeBufferPointer<T>) throws {
         try withID("cannot write rows") { _ in
             let rows = firstRow..<(firstRow + (try wholeRows(buffer.count, "cannot write rows")))
-            try transfer(rows, count: buffer.count, T.self, "cannot write rows") { id, memType, memSpace, fileSpace in
-                try CAPI.write(id, memType: memType, memSpace: memSpace, fileSpace: fileSpace,
-                               from: UnsafeRawPointer(buffer.baseAddress!), site)
-            }
+            try writeElements(rows, from: buffer, "cannot write rows")
         }
     }
 
@@ -205,6 +193,46 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
     }
 
     // MARK: Transfers
+
+    /// Reads `rows` (nil = all) into `buffer`. Float buffers of float16 data are filled by widening the stored
+    /// halves here: HDF5's own float16 → float32 conversion is a software loop (~150 ns per element).
+    private func readElements<T: H5Scalar>(
+        _ rows: Range<Int>?, into buffer: UnsafeMutableBufferPointer<T>, _ action: String
+    ) throws {
+        try withID(action) { _ in
+            if T.self == Float.self, try elementType == .float16 {
+                try withUnsafeTemporaryAllocation(of: Float16.self, capacity: buffer.count) { halves in
+                    try readElements(rows, into: halves, action)
+                    buffer.withMemoryRebound(to: Float.self) { HalfPrecision.widen(UnsafeBufferPointer(halves), into: $0) }
+                }
+                return
+            }
+            try transfer(rows, count: buffer.count, T.self, action) { id, memType, memSpace, fileSpace in
+                try CAPI.read(id, memType: memType, memSpace: memSpace, fileSpace: fileSpace,
+                              into: UnsafeMutableRawPointer(buffer.baseAddress!), site)
+            }
+        }
+    }
+
+    /// Writes `buffer` to `rows` (nil = all). Floats bound for float16 data are narrowed here (round to
+    /// nearest even, as numpy does), for the same reason as in `readElements`.
+    private func writeElements<T: H5Scalar>(
+        _ rows: Range<Int>?, from buffer: UnsafeBufferPointer<T>, _ action: String
+    ) throws {
+        try withID(action) { _ in
+            if T.self == Float.self, try elementType == .float16 {
+                try withUnsafeTemporaryAllocation(of: Float16.self, capacity: buffer.count) { halves in
+                    buffer.withMemoryRebound(to: Float.self) { HalfPrecision.narrow($0, into: halves) }
+                    try writeElements(rows, from: UnsafeBufferPointer(halves), action)
+                }
+                return
+            }
+            try transfer(rows, count: buffer.count, T.self, action) { id, memType, memSpace, fileSpace in
+                try CAPI.write(id, memType: memType, memSpace: memSpace, fileSpace: fileSpace,
+                               from: UnsafeRawPointer(buffer.baseAddress!), site)
+            }
+        }
+    }
 
     /// Checks a transfer of `count` elements of `T` to or from rows `rows` (nil = the whole dataset) and runs
     /// it with the memory type and the memory/file dataspaces (nil = all).

@@ -44,6 +44,23 @@ import Testing
         #expect(try stored.elementType == .float16)
     }
 
+    @Test func floatRowsThroughFloat16Storage() throws {
+        let file = try H5File.create(at: try scratchPath())
+        let dataset = try file.createDataset("e", type: .float16, shape: [0, 2], maxShape: [nil, 2])
+        // Halfway cases round to the even neighbour (numpy's rule): 1 + 2⁻¹¹ → 1, 1 + 3·2⁻¹¹ → 1 + 2⁻⁹.
+        let halfway: [Float] = [1 + 0x1p-11, 1 + 3 * 0x1p-11, 70000, -0.1]
+        try dataset.append(rows: halfway)
+        try dataset.append(rows: [Float(5), 6])
+        #expect(try dataset.read(as: Float16.self) == [1, 1 + 0x1p-9, .infinity, Float16(-0.1), 5, 6])
+        var middle = [Float](repeating: 0, count: 4)
+        try middle.withUnsafeMutableBufferPointer { try dataset.readRows(1..<3, into: $0) }
+        #expect(middle == [.infinity, Float(Float16(-0.1)), 5, 6])
+        let error = #expect(throws: HDF5Error.self) {
+            try middle.withUnsafeMutableBufferPointer { try dataset.readRows(2..<4, into: $0) }
+        }
+        #expect(error?.kind == .outOfRange)
+    }
+
     @Test func strings() throws {
         let path = try scratchPath()
         let file = try H5File.create(at: path)
