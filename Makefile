@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all bootstrap build model test demo clean bench-embed
+.PHONY: all bootstrap build model test demo clean bench-embed bench bench-quick
 
 all: build
 
@@ -37,3 +37,11 @@ clean:
 bench-embed: build
 	Benchmarks/setup
 	"$(CBR_HOME)/bench-venv/bin/python" Benchmarks/ort_embed.py --bench "$(BIN)/bench"
+
+# Every benchmark next to its peers, with a results page: the quick one takes a few minutes
+# ($CBR_HOME/bench-results/quick/RESULTS.md); the full one writes Benchmarks/RESULTS.md.
+bench-quick: build
+	Benchmarks/run quick
+
+bench: build
+	Benchmarks/run full

@@ -117,6 +117,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--configs", default="1x1,32x1,1x2,32x2", help="batch x threads, comma separated")
+    ap.add_argument("--json", default=None, help="also write the results here")
     args = ap.parse_args()
 
     m = read_model(args.model)
@@ -164,6 +165,17 @@ def main():
         print(f"{batch:5d} {threads:7d} {c:10.1f} {o:10.1f} {c / o:8.2f} {c * gflop:12.1f} {peak:11.1f}"
               f" {100 * c * gflop / peak:6.1f}%")
     print(check)
+    if args.json:
+        rows = []
+        for batch, threads in configs:
+            c, o = np.median(results[(batch, threads)]["cbr"]), np.median(results[(batch, threads)]["ort"])
+            rows.append(dict(batch=batch, threads=threads, cbr=float(c), ort=float(o), ratio=float(c / o),
+                             gflops=float(c * gflop), peak=detail[(batch, threads)]["sgemmPeakGFLOPs"],
+                             cbr_rounds=results[(batch, threads)]["cbr"], ort_rounds=results[(batch, threads)]["ort"],
+                             cbr_detail=detail[(batch, threads)]))
+        with open(args.json, "w") as f:
+            json.dump(dict(variant=m["variant"], size=size, rounds=args.rounds, max_abs_diff=diff, min_cosine=cos,
+                           onnxruntime=ort.__version__, rows=rows), f, indent=1)
     print("note: the machine was shared with other work; compare the ratios, not the absolute rates.")
 
 

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Writes RESULTS.md (and plots/) from the JSON files Benchmarks/run leaves in a results folder.
+
+    report.py RESULTS_DIR [--mode quick|full] [--seconds S]
+
+Every target of ../shared/ANCHORS.md that the run measured is listed with its ratio and whether it is met.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def load(folder, name):
+    path = os.path.join(folder, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def table(head, rows):
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def cell(c, digits=4):
+    """A Report cell: text as is, whole numbers with thousands separators, others to `digits` significant."""
+    if c is None:
+        return "-"
+    if isinstance(c, str):
+        return c
+    return f"{c:,.0f}" if float(c).is_integer() or abs(c) >= 1000 else f"{c:.{digits}g}"
+
+
+def report_rows(rep):
+    """Rows of a `bench` Report as dicts keyed by column."""
+    return [dict(zip(rep["columns"], r)) for r in rep["rows"]]
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder")
+    ap.add_argument("--mode", default="quick")
+    ap.add_argument("--seconds", type=int, default=0)
+    args = ap.parse_args()
+    folder = args.folder
+    plots = os.path.join(folder, "plots")
+    os.makedirs(plots, exist_ok=True)
+    search, embed = load(folder, "search.json"), load(folder, "embed.json")
+    landmark = load(folder, "landmark.json")
+    index_build, index_scan, index_search = (load(folder, f"index-{n}.json") for n in ("build", "scan", "search"))
+    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True,
+                            cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+    machine = (landmark or index_build or {}).get("machine", {})
+    out = [f"# cbr benchmark results ({args.mode} run)", "",
+           f"Measured {machine.get('date', '?')} on {cpu_model()}, {os.cpu_count()} cores, cbr {commit}, "
+           f"in {args.seconds // 60} min {args.seconds % 60} s (`Benchmarks/run {args.mode}`). "
+           f"Load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}.",
+           "Peers ran in the same invocation on the same data, interleaved; compare ratios, not absolute rates "
+           "(these shared 2-core machines drift by ±30%).", ""]
+
+    # --- targets ---------------------------------------------------------------------------------
+    targets = []
+
+    def target(name, value, goal, fmt="{:.2f}×", better="≥"):
+        ok = value >= goal if better == "≥" else value <= goal
+        targets.append([name, fmt.format(value), f"{better} {fmt.format(goal)}", "met" if ok else "**missed**"])
+
+    if search:
+        rows = {(r["dtype"], r["q"], r["k"]): r for r in search["rows"]}
+        n = search["n"]
+        kmax = max(r["k"] for r in search["rows"])
+        if ("float32", 256, kmax) in rows:
+            target(f"search Q=256 k={kmax} N={n:,}: cbr / FAISS", rows[("float32", 256, kmax)]["vs_faiss"], 1.10)
+        if ("float32", 16, kmax) in rows:
+            target(f"search Q=16 k={kmax} N={n:,}: cbr / FAISS", rows[("float32", 16, kmax)]["vs_faiss"], 4.0)
+            target(f"search Q=16 k={kmax} N={n:,}: cbr / numpy", rows[("float32", 16, kmax)]["vs_numpy"], 1.0)
+        if ("float32", 1, kmax) in rows:
+            target(f"search Q=1 N={n:,} float32 in memory: scan GB/s", rows[("float32", 1, kmax)]["gbps"], 25,
+                   fmt="{:.1f}")
+            if ("float16", 1, kmax) in rows:
+                target("search Q=1: float16 / float32 queries/s",
+                       rows[("float16", 1, kmax)]["cbr_qps"] / rows[("float32", 1, kmax)]["cbr_qps"], 1.8)
+    if embed:
+        for r in embed["rows"]:
+            if r["batch"] == 32 and r["threads"] == 2:
+                target("Lite0 forward, batch 32, 2 threads: cbr / ONNX Runtime (first bar 0.8×, goal 1.0×)",
+                       r["ratio"], 0.8)
+    if index_search:
+        rss = max(r["peak RSS MB"] for r in report_rows(index_search))
+        rows_n = report_rows(index_search)[0]["rows"]
+        target(f"streaming search of {rows_n:,.0f} × 1280 float32: peak RSS (MB)", rss, 1536, fmt="{:.0f}",
+               better="≤")
+    out += ["## Targets (../shared/ANCHORS.md)", "", table(["target", "measured", "target", ""], targets), ""]
+
+    # --- search ------------------------------------------------------------------------------------
+    if search:
+        out += [f"## Exact top-k search, N = {search['n']:,}, d = {search['d']}, {search['threads']} threads", "",
+                f"SGEMM peak measured in the run: {search['peak']:.1f} GFLOP/s. cbr searches its in-memory index; "
+                "ids are checked against FAISS (equal up to ties).", "",
+                table(["dtype", "Q", "k", "FAISS q/s", "numpy q/s", "cbr q/s", "cbr/FAISS", "cbr/numpy", "GFLOP/s",
+                       "% peak", "GB/s", "ids = FAISS (up to ties)"],
+                      [[r["dtype"], r["q"], r["k"], f"{r['faiss_qps']:.1f}", f"{r['numpy_qps']:.1f}",
+                        f"{r['cbr_qps']:.1f}", f"{r['vs_faiss']:.2f}", f"{r['vs_numpy']:.2f}", f"{r['gflops']:.1f}",
+                        f"{r['peak_pct']:.0f}%", f"{r['gbps']:.1f}", f"{r['ids_ties']}/{r['q']}"]
+                       for r in search["rows"]]), ""]
+        kmax = max(r["k"] for r in search["rows"])
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for label, key, dtype in [("cbr float32", "cbr_qps", "float32"), ("cbr float16", "cbr_qps", "float16"),
+                                  ("FAISS IndexFlatIP", "faiss_qps", "float32"), ("numpy", "numpy_qps", "float32")]:
+            pts = sorted((r["q"], r[key]) for r in search["rows"] if r["k"] == kmax and r["dtype"] == dtype)
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("queries per batch (Q)")
+        ax.set_ylabel("queries / s")
+        ax.set_title(f"Exact search, N = {search['n']:,}, d = {search['d']}, k = {kmax}")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(plots, "search.png"), dpi=110)
+        out += ["![queries/s vs Q](plots/search.png)", ""]
+
+    # --- embed -------------------------------------------------------------------------------------
+    if embed:
+        out += [f"## EfficientNet-{embed['variant'].capitalize()} forward pass ({embed['size']} px) vs ONNX Runtime "
+                f"{embed['onnxruntime']}", "",
+                f"Same folded weights; features agree to max abs diff {embed['max_abs_diff']:.1e}, min cosine "
+                f"{embed['min_cosine']:.9f}. Medians of {embed['rounds']} interleaved rounds.", "",
+                table(["batch", "threads", "cbr img/s", "ORT img/s", "cbr/ORT", "cbr GFLOP/s", "SGEMM peak",
+                       "% peak"],
+                      [[r["batch"], r["threads"], f"{r['cbr']:.1f}", f"{r['ort']:.1f}", f"{r['ratio']:.2f}",
+                        f"{r['gflops']:.1f}", f"{r['peak']:.1f}", f"{100 * r['gflops'] / r['peak']:.0f}%"]
+                       for r in embed["rows"]]), ""]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        labels = [f"b{r['batch']} t{r['threads']}" for r in embed["rows"]]
+        xs = range(len(labels))
+        ax.bar([x - 0.2 for x in xs], [r["cbr"] for r in embed["rows"]], width=0.4, label="cbr")
+        ax.bar([x + 0.2 for x in xs], [r["ort"] for r in embed["rows"]], width=0.4, label="ONNX Runtime")
+        ax.set_xticks(list(xs), labels)
+        ax.set_ylabel("images / s")
+        ax.set_title(f"{embed['variant']} forward pass by batch (b) and threads (t)")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(plots, "embed.png"), dpi=110)
+        out += ["![images/s by threads and batch](plots/embed.png)", ""]
+
+    # --- index -------------------------------------------------------------------------------------
+    if index_build or index_scan or index_search:
+        out += ["## Index: writing, streaming, streaming search", ""]
+        for rep in (index_build, index_scan, index_search):
+            if rep:
+                out += [f"**{rep['benchmark']}**", "",
+                        table(rep["columns"], [[cell(c) for c in row] for row in rep["rows"]]), ""]
+    # --- landmark ----------------------------------------------------------------------------------
+    if landmark:
+        out += ["## Landmark scenario", "", f"**{landmark['benchmark']}**", "",
+                table(landmark["columns"], [[cell(c) for c in row] for row in landmark["rows"]]), ""]
+        out += [f"- {n}" for n in landmark.get("notes", [])] + [""]
+
+    with open(os.path.join(folder, "RESULTS.md"), "w") as f:
+        f.write("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
