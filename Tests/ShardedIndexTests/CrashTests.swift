@@ -99,4 +99,71 @@ struct CrashTests {
         print("crash test: rows committed at each kill: \(committed)")
         try? FileManager.default.removeItem(at: dir)
     }
+
+    /// Runs `cbr` with `arguments` in the background.
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = TestData.cbrBinary
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// The live (not removed) ids of the index, each checked to appear once.
+    static func liveIDs(_ index: URL) throws -> [String] {
+        let reader = try ShardedIndexReader(directory: index, mode: .inMemory)
+        let ids = try reader.allIDs()
+        let labels = try Collected(reader, maxRows: 4096).labels
+        return zip(ids, labels).filter { !reader.removedMask[Int($0.1)] }.map(\.0)
+    }
+
+    @Test("SIGKILL during compact at random points: the index is always the old or the new one")
+    func killCompact() throws {
+        let dir = try TestData.temporaryDirectory("cbr-crash-compact")
+        let (fbin, labels, data) = try Self.source(in: dir)
+        let index = dir.appendingPathComponent("index")
+        let build = try Self.importProcess(fbin, labels, index)
+        build.waitUntilExit()
+        #expect(build.terminationStatus == 0)
+        let removedNames = ["class-3", "class-17", "class-41"]
+        let remove = try Self.start(["index", "remove"] + removedNames.flatMap { ["--class", $0] } + [index.path])
+        remove.waitUntilExit()
+        #expect(remove.terminationStatus == 0)
+        let expected = (0..<Self.rows).filter { !removedNames.contains(data.classNames[$0]) }.map { String($0) }
+        #expect(try Self.liveIDs(index) == expected)
+
+        // Time one compaction of a copy, to spread the kills over it.
+        let copy = dir.appendingPathComponent("copy")
+        try FileManager.default.copyItem(at: index, to: copy)
+        let started = Date()
+        let timed = try Self.start(["index", "compact", copy.path])
+        timed.waitUntilExit()
+        let duration = Date().timeIntervalSince(started)
+        #expect(timed.terminationStatus == 0)
+
+        var generator = SystemRandomNumberGenerator()
+        var outcomes: [Int] = []
+        for _ in 0..<10 {
+            let process = try Self.start(["index", "compact", index.path])
+            usleep(useconds_t(Double.random(in: 0.01...max(0.02, duration * 0.9), using: &generator) * 1e6))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(try Self.liveIDs(index) == expected)
+            let reader = try ShardedIndexReader(directory: index)
+            outcomes.append(reader.rowCount)
+            if reader.rowCount == expected.count { break }  // the switch happened: nothing left to interrupt
+        }
+        let last = try Self.start(["index", "compact", index.path])
+        last.waitUntilExit()
+        #expect(last.terminationStatus == 0)
+        let reader = try ShardedIndexReader(directory: index)
+        #expect(reader.rowCount == expected.count)
+        #expect(try reader.allIDs() == expected)
+        let files = try FileManager.default.contentsOfDirectory(atPath: index.appendingPathComponent("shards").path)
+        #expect(Set(files.map { "shards/" + $0 }) == Set(reader.manifest.shards.map(\.file)))
+        print("compact crash test: row counts after each kill: \(outcomes)")
+        try? FileManager.default.removeItem(at: dir)
+    }
 }
