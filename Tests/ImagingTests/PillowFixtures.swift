@@ -98,6 +98,8 @@ for depth in (1, 2, 4, 8, 16):
               trns=[0, 128, 255])
 small16 = rng.integers(0, 300, size=(H, W), dtype=np.int64)
 write_png("gray16-small-values.png", small16, 0, 16, 1, trns=[0, 7])
+write_png("gray8-trns.png", samples(H, W, 1, 8), 0, 8, 1, trns=[0, 77])
+write_png("gray2-trns.png", samples(H, W, 1, 2), 0, 2, 1, trns=[0, 2])
 write_png("rgb8-trns.png", samples(H, W, 3, 8), 2, 8, 3, trns=[0, 1, 0, 2, 0, 3])
 write_png("rgb16.png", samples(H, W, 3, 16), 2, 16, 3)
 write_png("gray-alpha8.png", samples(H, W, 2, 8), 4, 8, 2)
