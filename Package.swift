@@ -63,7 +63,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "bench",
         dependencies: [
-            "Pipeline", "Embedder", "ShardedIndex", "Aggregate", "CBLAS",
+            "Pipeline", "Embedder", "ShardedIndex", "Aggregate", "CBLAS", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized
