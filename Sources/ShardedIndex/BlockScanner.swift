@@ -1,13 +1,13 @@
 /// The per-search state of `ExactSearch`: the (normalized) queries, every (thread, query) heap, and each
 /// thread's scratch (tile scores; float16 → float32 conversion buffer). Threads only touch their own
 /// heaps and scratch, hence `@unchecked Sendable`.
+
 final class BlockScanner: @unchecked Sendable {
     let plan: Plan
     let heaps: TopKHeaps
     private let queries: UnsafeMutablePointer<Float>
     private let scoreScratch: [UnsafeMutablePointer<Float>]
     private let rowScratch: [UnsafeMutablePointer<Float>]
-    private let scoreCapacity: Int
     /// Removed-label table (nil when nothing is removed).
     private let removed: UnsafeMutablePointer<Bool>?
     private let removedCount: Int
@@ -26,9 +26,7 @@ final class BlockScanner: @unchecked Sendable {
             }
         }
         heaps = TopKHeaps(count: plan.threads * q, k: plan.k)
-        let chunk = plan.mode == .querySplit ? min(plan.queryChunk, q) : q
-        scoreCapacity = chunk * plan.tileRows
-        scoreScratch = (0..<plan.threads).map { _ in .allocate(capacity: chunk * plan.tileRows) }
+        scoreScratch = (0..<plan.threads).map { _ in .allocate(capacity: plan.queryChunk * plan.tileRows) }
         rowScratch = (0..<plan.threads).map { _ in .allocate(capacity: plan.mode == .fused ? 1 : plan.tileRows * d) }
         if mask.isEmpty {
             removed = nil
@@ -49,44 +47,32 @@ final class BlockScanner: @unchecked Sendable {
         removed?.deallocate()
     }
 
-    /// Thread `thread`'s share of one block.
-    func run(_ block: RowBlock, thread: Int) {
+    /// Worker `worker`'s part of one block: it takes work items — (tile of `tileRows` rows, chunk of
+    /// `queryChunk` queries), tile-major — from `items` until none are left. Items go to whichever worker
+    /// is free, so a worker the OS descheduled (a loaded machine) does not hold the block up; each worker
+    /// writes only its own heaps and scratch.
+    func run(_ block: RowBlock, worker: Int, items: WorkCounter) {
+        guard let labels = block.labels.baseAddress else { return }
         let q = plan.queries, d = plan.dimension
-        let rows: Range<Int>, queryRange: Range<Int>
-        switch plan.mode {
-        case .fused, .rowSplit:
-            rows = Plan.share(block.count, parts: plan.threads, part: thread)
-            queryRange = 0..<q
-        case .querySplit:
-            rows = 0..<block.count
-            queryRange = Plan.share(q, parts: plan.threads, part: thread)
-        }
-        guard !rows.isEmpty, !queryRange.isEmpty, let labels = block.labels.baseAddress else { return }
-        let scores = scoreScratch[thread]
-        let heapBase = thread * q
-        var tile = rows.lowerBound
-        while tile < rows.upperBound {
-            let n = min(plan.tileRows, rows.upperBound - tile)
-            let firstRow = block.firstRow + tile
+        let chunks = (q + plan.queryChunk - 1) / plan.queryChunk
+        let tiles = (block.count + plan.tileRows - 1) / plan.tileRows
+        let scores = scoreScratch[worker]
+        let heapBase = worker * q
+        while let item = items.next(below: tiles * chunks) {
+            let tile = (item / chunks) * plan.tileRows
+            let n = min(plan.tileRows, block.count - tile)
+            let queryStart = (item % chunks) * plan.queryChunk
+            let m = min(plan.queryChunk, q - queryStart)
             if plan.mode == .fused {
-                dots(block, from: tile, count: n, into: scores)
-                for j in queryRange {
-                    scan(scores + j * n, count: n, heap: heapBase + j, firstRow: firstRow, labels: labels + tile)
-                }
+                dots(block, from: tile, count: n, queries: queryStart ..< queryStart + m, into: scores)
             } else {
-                let x = float32Rows(block, from: tile, count: n, scratch: rowScratch[thread])
-                var chunkStart = queryRange.lowerBound
-                while chunkStart < queryRange.upperBound {
-                    let m = min(plan.queryChunk, queryRange.upperBound - chunkStart)
-                    BLAS.multiplyTransposed(queries + chunkStart * d, x, into: scores, m: m, n: n, k: d, ldc: n)
-                    for j in 0..<m {
-                        scan(scores + j * n, count: n, heap: heapBase + chunkStart + j,
-                             firstRow: firstRow, labels: labels + tile)
-                    }
-                    chunkStart += m
-                }
+                let x = float32Rows(block, from: tile, count: n, scratch: rowScratch[worker])
+                BLAS.multiplyTransposed(queries + queryStart * d, x, into: scores, m: m, n: n, k: d, ldc: n)
             }
-            tile += n
+            for j in 0..<m {
+                scan(scores + j * n, count: n, heap: heapBase + queryStart + j,
+                     firstRow: block.firstRow + tile, labels: labels + tile)
+            }
         }
     }
 
@@ -103,25 +89,27 @@ final class BlockScanner: @unchecked Sendable {
         }
     }
 
-    /// The fused path: `scores[j · count + r] = ⟨query j, row from + r⟩` by SIMD dot products, each row
-    /// read once from memory and kept in L1 across the (few) queries.
-    private func dots(_ block: RowBlock, from: Int, count: Int, into scores: UnsafeMutablePointer<Float>) {
-        let d = plan.dimension, q = plan.queries
+    /// The fused path: `scores[(j − first query) · count + r] = ⟨query j, row from + r⟩` by SIMD dot
+    /// products, each row read once from memory and kept in L1 across the (few) queries.
+    private func dots(_ block: RowBlock, from: Int, count: Int, queries range: Range<Int>,
+                      into scores: UnsafeMutablePointer<Float>) {
+        let d = plan.dimension, first = range.lowerBound
         switch block.rows {
         case .float32(let values):
             let base = values.baseAddress! + from * d
             for r in 0..<count {
-                for j in 0..<q { scores[j * count + r] = DotKernels.dot(base + r * d, queries + j * d, d) }
+                for j in range { scores[(j - first) * count + r] = DotKernels.dot(base + r * d, queries + j * d, d) }
             }
         case .float16(let values):
             let base = values.baseAddress! + from * d
             for r in 0..<count {
-                for j in 0..<q { scores[j * count + r] = DotKernels.dot(base + r * d, queries + j * d, d) }
+                for j in range { scores[(j - first) * count + r] = DotKernels.dot(base + r * d, queries + j * d, d) }
             }
         }
     }
 
-    /// Offers to `heap` every row of `scores[0..<count]` that beats its minimum, 8 rows per SIMD compare.
+    /// Offers to `heap` every row of `scores[0..<count]` that reaches its minimum, 8 rows per SIMD compare.
+    /// Equal scores are offered too (tiles reach a heap in any order; the heap breaks ties by row).
     @inline(__always)
     private func scan(_ scores: UnsafeMutablePointer<Float>, count: Int, heap: Int, firstRow: Int,
                       labels: UnsafePointer<Int32>) {
@@ -130,8 +118,8 @@ final class BlockScanner: @unchecked Sendable {
         var i = 0
         while i + 8 <= count {
             let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            if any(v .> SIMD8(repeating: threshold)) {
-                for lane in 0..<8 where v[lane] > threshold {
+            if any(v .>= SIMD8(repeating: threshold)) {
+                for lane in 0..<8 where v[lane] >= threshold {
                     offer(heap, score: v[lane], index: i + lane, firstRow: firstRow, labels: labels)
                     threshold = heaps.threshold(of: heap)
                 }
@@ -139,7 +127,7 @@ final class BlockScanner: @unchecked Sendable {
             i += 8
         }
         while i < count {
-            if scores[i] > threshold {
+            if scores[i] >= threshold {
                 offer(heap, score: scores[i], index: i, firstRow: firstRow, labels: labels)
                 threshold = heaps.threshold(of: heap)
             }

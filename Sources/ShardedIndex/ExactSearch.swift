@@ -3,26 +3,28 @@ import Foundation
 
 /// Exact top-k inner-product search over any `RowBlockSource` (in memory or streamed from shards).
 ///
-/// For each block the source hands over, the threads split the work:
-/// - **few queries** (`q ≤ tuning.fusedMaxQueries`, e.g. Q = 1): a memory-bound scan. Each thread takes
-///   a contiguous range of the block's rows and computes SIMD8 dot products straight from the block
-///   (float16 rows converted in registers), so the block is read once at memory speed by both cores;
-/// - **a small batch** (`q < tuning.querySplitMinQueries`): each thread takes a range of rows and runs a
-///   one-thread `cblas_sgemm` of all queries against cache-sized tiles of it;
-/// - **a large batch**: each thread takes a share of the queries and runs a one-thread SGEMM of its
-///   queries against each tile of the whole block.
-/// Every (thread, query) pair has its own bounded heap, so threads never share a heap; the per-thread
-/// heaps of a query are merged at the end. OpenBLAS is limited to one thread while ours run.
+/// Each block the source hands over is cut into work items — a tile of `tileRows` rows × a chunk of at
+/// most `queryChunk` queries — which `threads` workers take in order from a shared counter (a worker the
+/// OS descheduled on a loaded machine does not hold the others up). An item is computed one of two ways:
+/// - **few queries** (`q ≤ fusedMaxQueries`, e.g. Q = 1): a memory-bound scan. SIMD8 dot products read
+///   the rows straight from the block (float16 rows converted in registers by F16C), each row once, so
+///   both cores stream the block at memory speed;
+/// - **otherwise**: one single-threaded `cblas_sgemm` gives the chunk's `[m × tileRows]` scores (float16
+///   tiles are first converted into the worker's float32 buffer). Small batches are thus spread over the
+///   rows (both cores busy at Q = 16), large ones over rows and queries. OpenBLAS is held to one thread
+///   while ours run, so the two never oversubscribe the cores.
+/// Every (worker, query) pair has its own bounded heap; a query's heaps are merged at the end.
 ///
-/// Each tile's `[queries × tileRows]` scores are scanned 8 at a time: a SIMD8 compare against the heap's
-/// current minimum skips the (vast) majority of rows; only rows that beat it are looked up in the removed
-/// mask and offered to the heap.
+/// The scores of an item are scanned 8 at a time: a SIMD8 compare against the heap's current minimum
+/// skips nearly every row; only rows that reach it are looked up in the removed-class table and offered
+/// to the heap (no allocation per candidate).
 ///
-/// **Tile size.** A tile is `tileRows` index rows (`tileRows × d × 4` bytes after float16 conversion) and
-/// `queryChunk × tileRows` float scores. With 512 rows × 1280 d that is 2.6 MB of rows, which sits in the
-/// 32 MB L3 while the query chunks are multiplied against it, and 256 × 512 floats = 512 KB of scores,
-/// which stay in the 1 MB L2 between the SGEMM writing them and the heap scan reading them.
-/// The source's block size (`SearchOptions.blockRows`) is only the streaming granularity.
+/// **Tile size.** An item touches `tileRows × d` floats of rows and `queryChunk × tileRows` floats of
+/// scores. With 512 rows × 1280 d that is 2.6 MB of rows, shared by the two cores in the 32 MB L3 while
+/// several query chunks run against it, and 256 × 512 floats = 512 KB of scores, which stay in the 1 MB
+/// L2 between the SGEMM writing them and the heap scan reading them; 512 rows are also enough for
+/// OpenBLAS to run its kernel at full speed. The source's block size (`SearchOptions.blockRows`) is
+/// only the streaming granularity.
 public enum ExactSearch {
     /// Rows per source block: 16384 rows of d = 1280 are 80 MB in float32 (40 MB in float16), large
     /// enough that per-block costs (thread dispatch, a shard read) vanish, small enough for bounded RAM.
@@ -33,7 +35,6 @@ public enum ExactSearch {
     /// 2-core Zen 3 machines, the benchmark can vary them.
     package struct Tuning: Sendable {
         package var fusedMaxQueries = 2
-        package var querySplitMinQueries = 64
         package var tileRows = 512
         package var queryChunk = 256
         package init() {}
@@ -67,12 +68,15 @@ public enum ExactSearch {
                 guard block.dimension == d else {
                     throw SearchError.dimensionMismatch(values: block.dimension, dimension: d)
                 }
+                let items = WorkCounter()
                 if plan.threads == 1 {
-                    scan.run(block, thread: 0)
+                    scan.run(block, worker: 0, items: items)
                 } else {
                     // The block's memory is valid for this call, which outlives the parallel loop.
                     let shared = SharedBlock(block: block)
-                    DispatchQueue.concurrentPerform(iterations: plan.threads) { scan.run(shared.block, thread: $0) }
+                    DispatchQueue.concurrentPerform(iterations: plan.threads) {
+                        scan.run(shared.block, worker: $0, items: items)
+                    }
                 }
             }
         }
@@ -88,9 +92,23 @@ private struct SharedBlock: @unchecked Sendable {
     let block: RowBlock
 }
 
+/// Hands out work item numbers `0, 1, 2, ...` to whichever worker asks first.
+final class WorkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func next(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}
+
 /// How the work of one search is divided.
 struct Plan: Sendable {
-    enum Mode { case fused, rowSplit, querySplit }
+    enum Mode { case fused, gemm }
     let queries: Int
     let dimension: Int
     let k: Int
@@ -103,22 +121,10 @@ struct Plan: Sendable {
         self.queries = queries
         self.dimension = dimension
         self.k = k
-        if queries <= tuning.fusedMaxQueries {
-            mode = .fused
-        } else if queries < tuning.querySplitMinQueries {
-            mode = .rowSplit
-        } else {
-            mode = .querySplit
-        }
-        let wanted = max(1, requested)
-        threads = mode == .querySplit ? min(wanted, queries) : wanted
+        mode = queries <= tuning.fusedMaxQueries ? .fused : .gemm
+        threads = max(1, requested)
         tileRows = max(8, tuning.tileRows)
-        queryChunk = max(1, tuning.queryChunk)
-    }
-
-    /// The `part`-th of `parts` near-equal pieces of `0..<count`.
-    static func share(_ count: Int, parts: Int, part: Int) -> Range<Int> {
-        (count * part / parts) ..< (count * (part + 1) / parts)
+        queryChunk = max(1, min(queries, tuning.queryChunk))
     }
 }
 

@@ -1,16 +1,22 @@
 import Foundation
 import ShardedIndex
 
-/// Holds the in-memory index (float32, and a float16 copy made on first use) and times searches on it.
+/// Times searches on an in-memory index (float32, and a float16 copy made on first use) or on an index
+/// directory read through `ShardedIndexReader` (streaming or loaded), whose row type is fixed.
 struct SearchRunner {
-    let index: SearchData
+    enum Index {
+        case memory(SearchData)
+        case directory(ShardedIndexReader)
+    }
+
+    let index: Index
     let queries: SearchData
     let threads: Int
     let blockRows: Int
-    let tuning: ExactSearch.Tuning
+    var tuning: ExactSearch.Tuning
     private var sources: [ScalarType: InMemoryRows] = [:]
 
-    init(index: SearchData, queries: SearchData, threads: Int, blockRows: Int, tuning: ExactSearch.Tuning) {
+    init(index: Index, queries: SearchData, threads: Int, blockRows: Int, tuning: ExactSearch.Tuning) {
         self.index = index
         self.queries = queries
         self.threads = threads
@@ -18,11 +24,33 @@ struct SearchRunner {
         self.tuning = tuning
     }
 
-    private mutating func source(_ type: ScalarType) throws -> InMemoryRows {
-        if let s = sources[type] { return s }
-        let s = try InMemoryRows(rows: index.rows, labels: index.labels, dimension: index.dimension, as: type)
-        sources[type] = s
-        return s
+    var rowCount: Int {
+        switch index {
+        case .memory(let data): data.count
+        case .directory(let reader): reader.rowCount
+        }
+    }
+
+    var dimension: Int {
+        switch index {
+        case .memory(let data): data.dimension
+        case .directory(let reader): reader.dimension
+        }
+    }
+
+    private mutating func source(_ type: ScalarType) throws -> any RowBlockSource {
+        switch index {
+        case .directory(let reader):
+            guard reader.dtype == type else {
+                throw SearchBenchError("\(reader.directory.path) holds \(reader.dtype) rows, not \(type)")
+            }
+            return reader
+        case .memory(let data):
+            if let s = sources[type] { return s }
+            let s = try InMemoryRows(rows: data.rows, labels: data.labels, dimension: data.dimension, as: type)
+            sources[type] = s
+            return s
+        }
     }
 
     /// Seconds of each of `repeats` timed searches (after one warm-up when `warmUp`); the last result's rows
@@ -50,14 +78,19 @@ struct SearchRunner {
     }
 
     /// Answers commands from stdin, one JSON object per line, until end of input:
-    /// `<dtype> <q> <k> <repeats> [ids file]` → `{"seconds": [...]}`; `peak` → `{"gflops": x}`.
+    /// `<dtype> <q> <k> <repeats> [ids file]` → `{"seconds": [...]}`; `peak` → `{"gflops": x}`;
+    /// `tune <tile rows> <query chunk> <fused max>` sets the kernel tuning.
     mutating func serve() throws {
-        reply(#"{"ready": true, "n": \#(index.count), "d": \#(index.dimension)}"#)
+        reply(#"{"ready": true, "n": \#(rowCount), "d": \#(dimension)}"#)
         while let line = readLine() {
             let words = line.split(separator: " ").map(String.init)
             var reply: String
             do {
-                if words.first == "peak" {
+                let numbers = words.dropFirst().compactMap { Int($0) }
+                if words.first == "tune", numbers.count == 3 {
+                    (tuning.tileRows, tuning.queryChunk, tuning.fusedMaxQueries) = (numbers[0], numbers[1], numbers[2])
+                    reply = #"{"tuned": true}"#
+                } else if words.first == "peak" {
                     reply = #"{"gflops": \#(SGEMMPeak.measure(threads: threads))}"#
                 } else if words.count >= 4, let type = ScalarType(rawValue: words[0]),
                           let batch = Int(words[1]), let k = Int(words[2]), let repeats = Int(words[3]) {

@@ -49,16 +49,21 @@ func expectAgrees(_ results: SearchResults, _ reference: Reference, data: Cluste
     struct Case: CustomTestStringConvertible, Sendable {
         var n: Int, d: Int, q: Int, k: Int, blockRows: Int, type: ScalarType, threads: Int
         var tileRows = 512
-        var testDescription: String { "N=\(n) d=\(d) Q=\(q) k=\(k) block=\(blockRows) tile=\(tileRows) \(type) threads=\(threads)" }
+        var queryChunk = 256
+        var testDescription: String {
+            "N=\(n) d=\(d) Q=\(q) k=\(k) block=\(blockRows) tile=\(tileRows)×\(queryChunk) \(type) threads=\(threads)"
+        }
     }
 
     static let cases: [Case] = {
         var all: [Case] = []
         for type in ScalarType.allCases {
-            // Q = 1, 2: fused SIMD scan; Q = 3, 16: row-split SGEMM; Q = 70, 130: query-split SGEMM.
+            // Q = 1, 2: fused SIMD scan; larger Q: SGEMM items, several tiles and (chunk 16) query chunks each.
             for q in [1, 2, 3, 16, 70, 130] {
                 all.append(Case(n: 3001, d: 64, q: q, k: 10, blockRows: 1024, type: type, threads: 2))
                 all.append(Case(n: 997, d: 37, q: q, k: 100, blockRows: 13, type: type, threads: 2, tileRows: 24))
+                all.append(Case(n: 1200, d: 40, q: q, k: 7, blockRows: 500, type: type, threads: 2,
+                                tileRows: 64, queryChunk: 16))
             }
             all.append(Case(n: 2500, d: 1280, q: 1, k: 100, blockRows: 16384, type: type, threads: 2))
             all.append(Case(n: 2500, d: 1280, q: 16, k: 10, blockRows: 700, type: type, threads: 2))
@@ -75,6 +80,7 @@ func expectAgrees(_ results: SearchResults, _ reference: Reference, data: Cluste
         let queries = ClusteredData.queries(count: c.q, dimension: c.d, seed: UInt64(c.q + 99))
         var tuning = ExactSearch.Tuning()
         tuning.tileRows = c.tileRows
+        tuning.queryChunk = c.queryChunk
         let results = try ExactSearch.search(
             queries: queries, in: try data.source(c.type),
             options: SearchOptions(k: c.k, blockRows: c.blockRows, threads: c.threads), tuning: tuning)
