@@ -63,3 +63,18 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable {
 
     public var description: String { "\(path): \(reason)" }
 }
+
+extension Dataset {
+    /// The dataset a command names: a class-per-folder directory, or a GLDv2 CSV with its image root.
+    public static func open(folder: String?, csv: String?, images: String?) throws -> Dataset {
+        switch (folder, csv, images) {
+        case (let folder?, nil, nil):
+            return try classFolders(at: URL(fileURLWithPath: folder))
+        case (nil, let csv?, let images?):
+            return try gldv2(csv: URL(fileURLWithPath: csv), images: URL(fileURLWithPath: images))
+        default:
+            throw DatasetError(path: folder ?? csv ?? ".",
+                               reason: "give either a class-per-folder directory or --csv FILE with --images ROOT")
+        }
+    }
+}

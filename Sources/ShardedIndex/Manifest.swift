@@ -11,9 +11,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     public struct Model: Codable, Sendable, Equatable {
         public var name: String
         public var checksum: String
-        public init(name: String, checksum: String) {
+        /// Where the model file was when the index was built (optional: a hint for later commands).
+        public var path: String?
+        public init(name: String, checksum: String, path: String? = nil) {
             self.name = name
             self.checksum = checksum
+            self.path = path
         }
     }
 

@@ -1,0 +1,97 @@
+import Embedder
+import Foundation
+import Imaging
+import ShardedIndex
+
+/// The model file an index is built with, loaded once. The manifest records its name, checksum (the
+/// SHA-256 of the checkpoint it was folded from) and path; later commands refuse a different model.
+public struct EmbeddingModel: Sendable {
+    public let url: URL
+    public let model: FoldedModel
+
+    public init(url: URL, model: FoldedModel) {
+        self.url = url
+        self.model = model
+    }
+
+    /// `$CBR_HOME/models/efficientnet-lite0.h5` (`CBR_HOME` defaults to `./.cache`, as the Makefile's).
+    public static var defaultURL: URL {
+        let env = ProcessInfo.processInfo.environment["CBR_HOME"] ?? ""
+        let home = env.isEmpty ? URL(fileURLWithPath: ".cache") : URL(fileURLWithPath: env)
+        return home.appendingPathComponent("models/efficientnet-lite0.h5")
+    }
+
+    public static func load(_ url: URL) throws -> EmbeddingModel {
+        EmbeddingModel(url: url, model: try ModelFile.read(url))
+    }
+
+    /// What the manifest stores about this model.
+    public var identity: Manifest.Model {
+        Manifest.Model(name: "efficientnet-\(model.variant.rawValue)", checksum: "sha256:\(model.sourceChecksum)",
+                       path: url.path)
+    }
+
+    public var dimension: Int { model.featureDimension }
+
+    /// Throws unless the index at `index` was built with this model (an index without a model is refused too).
+    public func check(against manifest: Manifest, index: URL) throws {
+        guard let recorded = manifest.model else {
+            throw PipelineError(path: index.path, reason: "the index records no embedder model (made by index import?)")
+        }
+        guard recorded.name == identity.name, recorded.checksum == identity.checksum else {
+            throw PipelineError(path: url.path, reason: "model \(identity.name) \(identity.checksum) differs from the "
+                + "index's \(recorded.name) \(recorded.checksum) (built with \(recorded.path ?? "an unrecorded file"))")
+        }
+        guard manifest.dimension == dimension else {
+            throw PipelineError(path: index.path, reason: "index dimension \(manifest.dimension) differs from the model's \(dimension)")
+        }
+    }
+
+    /// The model for an existing index: `explicit` when given, else the path the index records, else the default;
+    /// checked against the index either way.
+    public static func forIndex(_ manifest: Manifest, index: URL, explicit: URL?) throws -> EmbeddingModel {
+        var url = explicit ?? defaultURL
+        if explicit == nil, let recorded = manifest.model?.path, FileManager.default.fileExists(atPath: recorded) {
+            url = URL(fileURLWithPath: recorded)
+        }
+        let model = try load(url)
+        try model.check(against: manifest, index: index)
+        return model
+    }
+
+    /// An embedder over files: decode (JPEG/PNG, EXIF orientation), Pillow-exact resize and crop, then the network.
+    public func embedder(batchSize: Int, threads: Int) -> Embedder {
+        Embedder(model: model, batchSize: batchSize, threads: threads, prepare: Self.prepare(size: model.inputSize))
+    }
+
+    /// Decodes `url` and writes its preprocessed tensor.
+    public static func prepare(size: Int) -> Embedder.Prepare {
+        let preprocessor = Preprocessor(size: size)
+        let decoder = ImageDecoder()
+        return { url, buffer in
+            preprocessor.tensor(from: try decoder.decode(contentsOf: url), into: buffer)
+        }
+    }
+}
+
+/// A failure of the pipeline that names the file or directory concerned: one line, `path: reason`.
+public struct PipelineError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+extension Dataset.Problem {
+    /// The problem for `path` from an error whose description may already start with `path: `.
+    init(path: String, error: any Error) {
+        let text = "\(error)"
+        let prefix = path + ": "
+        self.init(path: path, reason: text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text)
+    }
+}
