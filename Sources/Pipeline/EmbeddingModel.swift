@@ -90,8 +90,11 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable {
 extension Dataset.Problem {
     /// The problem for `path` from an error whose description may already start with `path: `.
     init(path: String, error: any Error) {
-        let text = "\(error)"
-        let prefix = path + ": "
-        self.init(path: path, reason: text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text)
+        var reason = "\(error)"
+        for prefix in [path + ": ", URL(fileURLWithPath: path).path + ": "] where reason.hasPrefix(prefix) {
+            reason = String(reason.dropFirst(prefix.count))
+            break
+        }
+        self.init(path: path, reason: reason)
     }
 }

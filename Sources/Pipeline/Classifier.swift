@@ -1,0 +1,124 @@
+import Aggregate
+import Embedder
+import Foundation
+import ShardedIndex
+
+/// Classification by retrieval over a built index: query embeddings are searched (exact top-k), each
+/// query's neighbours are aggregated per class, and a threshold turns a weak best class into `unknown`.
+/// Work is per batch of queries, so memory does not grow with the number of images classified.
+public final class Classifier {
+    public struct Options: Sendable {
+        /// Classes reported per image.
+        public var top: Int
+        /// Neighbours retrieved per image.
+        public var k: Int
+        public var rule: AggregationRule
+        /// Below this the first answer is `unknown` (on the rule's own scale).
+        public var threshold: Float?
+        public var batchSize: Int
+        public var threads: Int
+
+        public init(top: Int = 5, k: Int = 50, rule: AggregationRule = .max, threshold: Float? = nil,
+                    batchSize: Int = 32, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+            self.top = top
+            self.k = k
+            self.rule = rule
+            self.threshold = threshold
+            self.batchSize = batchSize
+            self.threads = threads
+        }
+    }
+
+    /// Indexes up to this many bytes of embeddings are loaded in memory; larger ones are streamed per batch.
+    public static let inMemoryLimit = 2 << 30
+
+    public let index: URL
+    public let manifest: Manifest
+    public let model: EmbeddingModel
+    public let classes: ClassTable
+    public let options: Options
+    private let reader: ShardedIndexReader
+    private let prototypes: InMemoryRows?
+    private let mask: LabelMask
+
+    public init(index: URL, model explicit: URL?, options: Options) throws {
+        guard options.k >= 1, options.top >= 1 else {
+            throw PipelineError(path: index.path, reason: "--k and --top must be at least 1")
+        }
+        let manifest = try Manifest.load(from: index)
+        let bytes = manifest.rowCount * manifest.dimension * manifest.dtype.byteWidth
+        reader = try ShardedIndexReader(directory: index, mode: bytes <= Self.inMemoryLimit ? .inMemory : .streaming)
+        self.index = index
+        self.manifest = reader.manifest
+        self.options = options
+        model = try EmbeddingModel.forIndex(reader.manifest, index: index, explicit: explicit)
+        classes = ClassTable(reader.manifest.classes.filter { !$0.removed }.map { ($0.id, $0.name) })
+        mask = LabelMask(removed: reader.removedMask)
+        if options.rule.usesPrototypes {
+            prototypes = try InMemoryRows(float32: try reader.prototypes(),
+                                          labels: (0..<Int32(reader.manifest.classes.count)).map { $0 },
+                                          dimension: reader.manifest.dimension)
+        } else {
+            prototypes = nil
+        }
+    }
+
+    /// Each query's ranking of classes (best first, at most `top`), for `count` L2-normalized embeddings.
+    public func rank(_ embeddings: [Float], count: Int, top: Int? = nil, rule: AggregationRule? = nil) throws -> [[ClassScore]] {
+        let rule = rule ?? options.rule
+        let search = SearchOptions(k: options.k, threads: options.threads, mask: mask)
+        let results: SearchResults
+        if rule.usesPrototypes {
+            guard let prototypes else {
+                throw PipelineError(path: index.path, reason: "the prototype rule needs the classifier opened with it")
+            }
+            results = try ExactSearch.search(queries: embeddings, in: prototypes, options: search)
+        } else {
+            results = try ExactSearch.search(queries: embeddings, in: reader, options: search)
+        }
+        return Self.rank(results, count: count, aggregator: Aggregator(rule: rule, classes: classes), top: top ?? options.top)
+    }
+
+    /// Rankings of every query of `results`.
+    static func rank(_ results: SearchResults, count: Int, aggregator: Aggregator, top: Int) -> [[ClassScore]] {
+        var aggregator = aggregator
+        var neighbours: [Aggregate.Neighbor] = []
+        neighbours.reserveCapacity(results.k)
+        return (0..<count).map { query in
+            neighbours.removeAll(keepingCapacity: true)
+            for i in (query * results.k)..<((query + 1) * results.k) where results.labels[i] >= 0 {
+                neighbours.append(Aggregate.Neighbor(classID: results.labels[i], score: results.scores[i]))
+            }
+            return aggregator.rank(neighbours, top: top)
+        }
+    }
+
+    /// The predictions of a ranking: `unknown` first when the best score is below the threshold.
+    public func predictions(_ ranking: [ClassScore]) -> [(name: String, score: Float)] {
+        UnknownRejection.predictions(ranking, top: options.top, rejection: options.threshold.map(UnknownRejection.init))
+            .map { (classes.label($0), $0.score) }
+    }
+
+    /// Classifies the images at `paths` batch by batch: `result` gets each decoded image's path (as given)
+    /// and predictions in input order, `failure` each image that could not be decoded. Returns the number
+    /// of failures.
+    @discardableResult
+    public func classify(_ paths: [String], progress: Bool = isatty(STDERR_FILENO) == 1,
+                         result: (String, [(name: String, score: Float)]) throws -> Void,
+                         failure: (Dataset.Problem) throws -> Void) throws -> Int {
+        let meter = Progress(total: paths.count, label: "classifying", enabled: progress)
+        var failures = 0
+        try model.embedder(batchSize: options.batchSize, threads: options.threads).run(paths.map { URL(fileURLWithPath: $0) }) { batch in
+            for f in batch.failures { try failure(Dataset.Problem(path: paths[f.index], error: f.error)) }
+            failures += batch.failures.count
+            if batch.count > 0 {
+                for (index, ranking) in zip(batch.indices, try rank(batch.embeddings, count: batch.count)) {
+                    try result(paths[index], predictions(ranking))
+                }
+            }
+            meter.advance(by: batch.count + batch.failures.count)
+        }
+        meter.finish()
+        return failures
+    }
+}
