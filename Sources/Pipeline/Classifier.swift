@@ -41,7 +41,8 @@ public final class Classifier {
     private let prototypes: InMemoryRows?
     private let mask: LabelMask
 
-    public init(index: URL, model explicit: URL?, options: Options) throws {
+    /// `prototypes`: load the class prototypes even when `options.rule` does not use them (for `rank(rules:)`).
+    public init(index: URL, model explicit: URL?, options: Options, prototypes wanted: Bool = false) throws {
         guard options.k >= 1, options.top >= 1 else {
             throw PipelineError(path: index.path, reason: "--k and --top must be at least 1")
         }
@@ -54,7 +55,7 @@ public final class Classifier {
         model = try EmbeddingModel.forIndex(reader.manifest, index: index, explicit: explicit)
         classes = ClassTable(reader.manifest.classes.filter { !$0.removed }.map { ($0.id, $0.name) })
         mask = LabelMask(removed: reader.removedMask)
-        if options.rule.usesPrototypes {
+        if options.rule.usesPrototypes || wanted {
             prototypes = try InMemoryRows(float32: try reader.prototypes(),
                                           labels: (0..<Int32(reader.manifest.classes.count)).map { $0 },
                                           dimension: reader.manifest.dimension)
@@ -64,19 +65,29 @@ public final class Classifier {
     }
 
     /// Each query's ranking of classes (best first, at most `top`), for `count` L2-normalized embeddings.
-    public func rank(_ embeddings: [Float], count: Int, top: Int? = nil, rule: AggregationRule? = nil) throws -> [[ClassScore]] {
-        let rule = rule ?? options.rule
+    public func rank(_ embeddings: [Float], count: Int) throws -> [[ClassScore]] {
+        try rank(embeddings, count: count, rules: [options.rule], top: options.top)[0]
+    }
+
+    /// The rankings under each of `rules` (one search over the rows, one over the prototypes if needed).
+    public func rank(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int) throws -> [[[ClassScore]]] {
         let search = SearchOptions(k: options.k, threads: options.threads, mask: mask)
-        let results: SearchResults
-        if rule.usesPrototypes {
-            guard let prototypes else {
-                throw PipelineError(path: index.path, reason: "the prototype rule needs the classifier opened with it")
+        var rows: SearchResults?
+        var centres: SearchResults?
+        return try rules.map { rule in
+            let results: SearchResults
+            if rule.usesPrototypes {
+                guard let prototypes else {
+                    throw PipelineError(path: index.path, reason: "the prototype rule needs the classifier opened with it")
+                }
+                if centres == nil { centres = try ExactSearch.search(queries: embeddings, in: prototypes, options: search) }
+                results = centres!
+            } else {
+                if rows == nil { rows = try ExactSearch.search(queries: embeddings, in: reader, options: search) }
+                results = rows!
             }
-            results = try ExactSearch.search(queries: embeddings, in: prototypes, options: search)
-        } else {
-            results = try ExactSearch.search(queries: embeddings, in: reader, options: search)
+            return Self.rank(results, count: count, aggregator: Aggregator(rule: rule, classes: classes), top: top)
         }
-        return Self.rank(results, count: count, aggregator: Aggregator(rule: rule, classes: classes), top: top ?? options.top)
     }
 
     /// Rankings of every query of `results`.

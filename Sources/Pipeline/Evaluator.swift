@@ -1,0 +1,114 @@
+import Aggregate
+import Foundation
+
+/// `cbr eval`: classifies a labelled query set against an index and measures each aggregation rule on the
+/// same neighbours. A query whose class the index does not hold (or that has none) is a distractor.
+public enum Evaluator {
+    public struct ClassReport: Codable, Sendable {
+        public var name: String
+        public var support: Int
+        public var predicted: Int
+        public var truePositives: Int
+        public var recall: Double?
+        public var precision: Double?
+    }
+
+    public struct Report: Codable, Sendable {
+        public var rule: String
+        public var k: Int
+        public var queries: Int
+        public var known: Int
+        public var distractors: Int
+        public var top1: Double
+        public var top5: Double
+        public var gap: Double
+        /// The calibrated threshold (best F1, or the lowest reaching the target precision) and its figures.
+        public var threshold: Float?
+        public var thresholdPrecision: Double?
+        public var thresholdRecall: Double?
+        public var thresholdF1: Double?
+        public var targetPrecision: Double?
+        public var openSetAccuracy: Double?
+        public var perClass: [ClassReport]
+    }
+
+    public struct Result: Sendable {
+        public var reports: [Report]
+        public var failures: [Dataset.Problem]
+        public var seconds: Double
+
+        public var json: String {
+            struct Output: Codable { var reports: [Report]; var failures: [String]; var seconds: Double }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            let data = (try? encoder.encode(Output(reports: reports, failures: failures.map(\.description), seconds: seconds))) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+
+        public var summary: String {
+            guard let first = reports.first else { return "no queries" }
+            var lines = ["\(first.queries) queries (\(first.known) of indexed classes, \(first.distractors) distractors), "
+                + "k = \(first.k), \(failures.count) failed, \(String(format: "%.1f", seconds)) s",
+                         "rule        top-1   top-5   GAP     threshold  precision  recall  open-set"]
+            for r in reports {
+                func pct(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
+                lines.append(r.rule.padding(toLength: 11, withPad: " ", startingAt: 0)
+                    + [pct(r.top1), pct(r.top5), pct(r.gap)].map { $0.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined()
+                    + (r.threshold.map { String(format: "%.4f", $0) } ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0)
+                    + pct(r.thresholdPrecision).padding(toLength: 11, withPad: " ", startingAt: 0)
+                    + pct(r.thresholdRecall).padding(toLength: 8, withPad: " ", startingAt: 0)
+                    + pct(r.openSetAccuracy))
+            }
+            let weakest = first.perClass.filter { $0.support > 0 }.sorted { ($0.recall ?? 0, $0.name) < ($1.recall ?? 0, $1.name) }
+            lines.append("per-class recall (\(first.rule)), lowest first:")
+            lines += weakest.prefix(20).map { "  \($0.name): \(String(format: "%.3f", $0.recall ?? 0)) of \($0.support)" }
+            if weakest.count > 20 { lines.append("  … \(weakest.count - 20) more (--json lists all)") }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    public static func run(_ dataset: Dataset, index: URL, model: URL?, rules: [AggregationRule], k: Int,
+                           targetPrecision: Double?, batchSize: Int, threads: Int,
+                           progress: Bool = isatty(STDERR_FILENO) == 1) throws -> Result {
+        let clock = Date()
+        let rules = rules.isEmpty ? [.max] : rules
+        let classifier = try Classifier(index: index, model: model, options: .init(
+            top: 5, k: k, rule: rules[0], batchSize: batchSize, threads: threads),
+            prototypes: rules.contains { $0.usesPrototypes })
+        let truths = dataset.classNames.map { classifier.classes.id(of: $0) }
+        let items = dataset.items
+        var outcomes = [[QueryOutcome]](repeating: [], count: rules.count)
+        var failures = dataset.problems
+        let meter = Progress(total: items.count, label: "evaluating", enabled: progress)
+        try classifier.model.embedder(batchSize: batchSize, threads: threads).run(items.map { URL(fileURLWithPath: $0.path) }) { batch in
+            for f in batch.failures { failures.append(Dataset.Problem(path: items[f.index].path, error: f.error)) }
+            if batch.count > 0 {
+                let rankings = try classifier.rank(batch.embeddings, count: batch.count, rules: rules, top: 5)
+                for (r, perQuery) in rankings.enumerated() {
+                    for (index, ranking) in zip(batch.indices, perQuery) {
+                        outcomes[r].append(QueryOutcome(truth: items[index].label.flatMap { truths[Int($0)] }, ranking: ranking))
+                    }
+                }
+            }
+            meter.advance(by: batch.count + batch.failures.count)
+        }
+        meter.finish()
+        let reports = zip(rules, outcomes).map { rule, outcomes in
+            report(Evaluation(outcomes, targetPrecision: targetPrecision), rule: rule, k: k,
+                   targetPrecision: targetPrecision, classes: classifier.classes)
+        }
+        return Result(reports: reports, failures: failures, seconds: Date().timeIntervalSince(clock))
+    }
+
+    static func report(_ e: Evaluation, rule: AggregationRule, k: Int, targetPrecision: Double?, classes: ClassTable) -> Report {
+        Report(rule: rule.name, k: k, queries: e.queries, known: e.known, distractors: e.queries - e.known,
+               top1: e.top1, top5: e.top5, gap: e.gap, threshold: e.calibration?.threshold,
+               thresholdPrecision: e.calibration?.precision, thresholdRecall: e.calibration?.recall,
+               thresholdF1: e.calibration?.f1, targetPrecision: targetPrecision, openSetAccuracy: e.openSetAccuracy,
+               perClass: e.perClass.map {
+                   ClassReport(name: classes.name($0.classID) ?? "#\($0.classID)", support: $0.support, predicted: $0.predicted,
+                               truePositives: $0.truePositives, recall: $0.recall, precision: $0.precision)
+               })
+    }
+}
