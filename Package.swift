@@ -79,7 +79,7 @@ let tests: [Target] = [
     .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "Imaging", "TestSupport"]),
     .testTarget(name: "ShardedIndexTests", dependencies: ["ShardedIndex", "TestSupport"]),
     .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "TestSupport"]),
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ShardedIndex", "Aggregate", "TestSupport"]),
 ]
 
 // MARK: - Package
