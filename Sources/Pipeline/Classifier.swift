@@ -117,7 +117,7 @@ public final class Classifier {
     public func classify(_ paths: [String], progress: Bool = isatty(STDERR_FILENO) == 1,
                          result: (String, [(name: String, score: Float)]) throws -> Void,
                          failure: (Dataset.Problem) throws -> Void) throws -> Int {
-        let meter = Progress(total: paths.count, label: "classifying", enabled: progress)
+        let meter = ProgressLine(total: paths.count, label: "classifying", enabled: progress)
         var failures = 0
         try model.embedder(batchSize: options.batchSize, threads: options.threads).run(paths.map { URL(fileURLWithPath: $0) }) { batch in
             for f in batch.failures { try failure(Dataset.Problem(path: paths[f.index], error: f.error)) }

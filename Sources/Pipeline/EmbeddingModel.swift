@@ -1,6 +1,5 @@
 import Embedder
 import Foundation
-import Imaging
 import ShardedIndex
 
 /// The model file an index is built with, loaded once. The manifest records its name, checksum (the
@@ -61,16 +60,8 @@ public struct EmbeddingModel: Sendable {
 
     /// An embedder over files: decode (JPEG/PNG, EXIF orientation), Pillow-exact resize and crop, then the network.
     public func embedder(batchSize: Int, threads: Int) -> Embedder {
-        Embedder(model: model, batchSize: batchSize, threads: threads, prepare: Self.prepare(size: model.inputSize))
-    }
-
-    /// Decodes `url` and writes its preprocessed tensor.
-    public static func prepare(size: Int) -> Embedder.Prepare {
-        let preprocessor = Preprocessor(size: size)
-        let decoder = ImageDecoder()
-        return { url, buffer in
-            preprocessor.tensor(from: try decoder.decode(contentsOf: url), into: buffer)
-        }
+        Embedder(model: model, batchSize: batchSize, threads: threads,
+                 prepare: Embedder.imagePreparation(size: model.inputSize))
     }
 }
 

@@ -80,7 +80,7 @@ public enum Evaluator {
         let items = dataset.items
         var outcomes = [[QueryOutcome]](repeating: [], count: rules.count)
         var failures = dataset.problems
-        let meter = Progress(total: items.count, label: "evaluating", enabled: progress)
+        let meter = ProgressLine(total: items.count, label: "evaluating", enabled: progress)
         try classifier.model.embedder(batchSize: batchSize, threads: threads).run(items.map { URL(fileURLWithPath: $0.path) }) { batch in
             for f in batch.failures { failures.append(Dataset.Problem(path: items[f.index].path, error: f.error)) }
             if batch.count > 0 {

@@ -97,7 +97,7 @@ public enum IndexBuilder {
             }
         }
 
-        let meter = Progress(total: todo.count, label: "indexing", enabled: progress)
+        let meter = ProgressLine(total: todo.count, label: "indexing", enabled: progress)
         let embedder = model.embedder(batchSize: max(1, options.batchSize), threads: max(1, options.threads))
         try embedder.run(todo.map { URL(fileURLWithPath: $0.path) }) { batch in
             for failure in batch.failures {

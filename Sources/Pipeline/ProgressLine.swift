@@ -2,7 +2,7 @@ import Foundation
 
 /// A progress line on stderr — done / total, images/s, ETA — redrawn at most twice a second, and only
 /// when stderr is a terminal (`enabled`), so logs and pipes stay clean.
-public final class Progress: @unchecked Sendable {
+public final class ProgressLine: @unchecked Sendable {
     public let total: Int
     public let label: String
     public let enabled: Bool
