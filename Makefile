@@ -28,7 +28,7 @@ test: bootstrap
 	CBR_BIN="$(BIN)/cbr" $(SWIFT) test -c release --skip-build
 
 demo: build
-	"$(BIN)/cbr" --help
+	"$(BIN)/cbr" demo
 
 clean:
 	rm -rf .build

@@ -41,7 +41,9 @@ public enum IndexBuilder {
         public var classes = 0
         public var rows = 0
         public var seconds = 0.0
-        public var imagesPerSecond: Double { seconds > 0 ? Double(indexed) / seconds : 0 }
+        /// Time from the first decode to the last commit (model loading and the resume scan left out).
+        public var indexingSeconds = 0.0
+        public var imagesPerSecond: Double { indexingSeconds > 0 ? Double(indexed) / indexingSeconds : 0 }
 
         public var report: String {
             var lines = ["indexed \(indexed) images"
@@ -98,6 +100,7 @@ public enum IndexBuilder {
         }
 
         let meter = ProgressLine(total: todo.count, label: "indexing", enabled: progress)
+        let indexingStart = Date()
         let embedder = model.embedder(batchSize: max(1, options.batchSize), threads: max(1, options.threads))
         try embedder.run(todo.map { URL(fileURLWithPath: $0.path) }) { batch in
             for failure in batch.failures {
@@ -114,6 +117,7 @@ public enum IndexBuilder {
             meter.advance(by: batch.count + batch.failures.count)
         }
         try writer.finish()
+        summary.indexingSeconds = Date().timeIntervalSince(indexingStart)
         meter.finish()
         summary.rows = writer.manifest.rowCount
         summary.classes = writer.manifest.classes.filter { !$0.removed }.count

@@ -6,6 +6,6 @@ struct Bench: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Throughput benchmarks for cbr (run from a release build).",
         subcommands: [AggregateBench.self, SearchBench.self, LandmarkBench.self, IndexBench.self, EmbedBench.self,
-                      PreprocessBench.self]
+                      PreprocessBench.self, IndexImagesBench.self]
     )
 }

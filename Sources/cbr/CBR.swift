@@ -11,7 +11,7 @@ struct CBR: AsyncParsableCommand {
             stderr with its reason), 2 on a usage or fatal error.
             """,
         version: "0.1.0",
-        subcommands: [ModelCommand.self, EmbedCommand.self, PredictCommand.self, IndexCommand.self, SearchCommand.self, ClassifyCommand.self, EvalCommand.self]
+        subcommands: [ModelCommand.self, EmbedCommand.self, PredictCommand.self, IndexCommand.self, SearchCommand.self, ClassifyCommand.self, EvalCommand.self, DemoCommand.self]
     )
 
     /// Runs the command line, keeping cbr's exit codes: argument errors exit 2 (ArgumentParser's own

@@ -1,0 +1,77 @@
+import Aggregate
+import Embedder
+import Foundation
+import Imaging
+
+/// `cbr demo`: indexes scikit-image's photos (one view each, each photo its own class), then classifies
+/// views of them made in memory — mirror images and off-centre crops the index has never seen — and
+/// reports each answer and the accuracy.
+public enum Demo {
+    public struct Query: Sendable {
+        public var photo: String
+        public var view: String
+        public var predicted: String
+        public var score: Float
+        public var runnerUp: String?
+        public var correct: Bool { photo == predicted }
+    }
+
+    public struct Result: Sendable {
+        public var indexed: Int
+        public var queries: [Query]
+        public var seconds: Double
+        public var accuracy: Double { queries.isEmpty ? 0 : Double(queries.filter(\.correct).count) / Double(queries.count) }
+    }
+
+    /// The views asked about each photo: a name and how to make it.
+    static let views: [(String, @Sendable (RGBImage) -> RGBImage)] = [
+        ("mirror", { $0.mirrored() }),
+        ("centre crop 60%", { $0.cropped(x: $0.width / 5, y: $0.height / 5, width: $0.width * 3 / 5, height: $0.height * 3 / 5) }),
+        ("top-left crop 70%, mirrored", { $0.cropped(x: 0, y: 0, width: $0.width * 7 / 10, height: $0.height * 7 / 10).mirrored() }),
+        ("bottom-right crop 75%", {
+            $0.cropped(x: $0.width / 4, y: $0.height / 4, width: $0.width - $0.width / 4, height: $0.height - $0.height / 4)
+        }),
+    ]
+
+    public static func run(photos: URL, index: URL, model: URL?, threads: Int,
+                           line: (String) -> Void) throws -> Result {
+        let clock = Date()
+        let files = try FileManager.default.contentsOfDirectory(atPath: photos.path)
+            .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+        guard !files.isEmpty else { throw PipelineError(path: photos.path, reason: "no photos (run make bootstrap)") }
+        let stems = files.map { ($0 as NSString).deletingPathExtension }
+        let dataset = Dataset(classNames: stems, items: files.enumerated().map {
+            Dataset.Item(path: photos.appendingPathComponent($0.element).path, key: $0.element, label: Int32($0.offset))
+        })
+        let summary = try IndexBuilder.run(dataset, index: index, model: model,
+                                           options: .init(mode: .create, batchSize: 16, threads: threads), progress: false)
+        line("indexed \(summary.indexed) photos as \(summary.classes) classes (one view each)")
+
+        let classifier = try Classifier(index: index, model: model, options: .init(top: 2, k: 10, threads: threads))
+        let network = classifier.model.embedder(batchSize: 16, threads: threads).network
+        let preprocessor = Preprocessor(size: network.inputSize)
+        let decoder = ImageDecoder()
+        var queries: [Query] = []
+        var input = [Float](repeating: 0, count: views.count * network.inputCount)
+        for (file, stem) in zip(files, stems) {
+            let image = try decoder.decode(contentsOf: photos.appendingPathComponent(file))
+            input.withUnsafeMutableBufferPointer { buffer in
+                for (v, view) in views.enumerated() {
+                    preprocessor.tensor(from: view.1(image), into: UnsafeMutableBufferPointer(rebasing:
+                        buffer[(v * network.inputCount)..<((v + 1) * network.inputCount)]))
+                }
+            }
+            let features = input.withUnsafeBufferPointer { network.forward($0, count: views.count).features }
+            let rankings = try classifier.rank(Network.normalized(features, dimension: network.featureDimension), count: views.count)
+            for (view, ranking) in zip(views, rankings) {
+                let names = ranking.map { classifier.classes.name($0.classID) ?? "?" }
+                let query = Query(photo: stem, view: view.0, predicted: names.first ?? "unknown",
+                                  score: ranking.first?.score ?? -.infinity, runnerUp: names.dropFirst().first)
+                queries.append(query)
+                line("\(query.correct ? "✓" : "✗") \(stem) (\(view.0)) → \(query.predicted) "
+                    + String(format: "%.3f", query.score) + (query.runnerUp.map { ", next: \($0)" } ?? ""))
+            }
+        }
+        return Result(indexed: summary.indexed, queries: queries, seconds: Date().timeIntervalSince(clock))
+    }
+}
