@@ -6,15 +6,11 @@
 /// the single weight 1.0 and copies exactly, as Pillow's skipped pass does.
 public struct BilinearResampler: Sendable {
     public let inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int
-    let horizontal: ResampleAxis
-    let vertical: ResampleAxis
 
     public init(from inSize: (width: Int, height: Int), to outSize: (width: Int, height: Int)) {
         precondition(inSize.width > 0 && inSize.height > 0 && outSize.width > 0 && outSize.height > 0,
                      "BilinearResampler: sizes must be positive")
         (inWidth, inHeight, outWidth, outHeight) = (inSize.width, inSize.height, outSize.width, outSize.height)
-        horizontal = ResampleAxis(inSize: inWidth, outSize: outWidth)
-        vertical = ResampleAxis(inSize: inHeight, outSize: outHeight)
     }
 
     /// Pillow resizes vertically first when the height shrinks and the width grows.
@@ -37,29 +33,31 @@ public struct BilinearResampler: Sendable {
                      && rows.lowerBound >= 0 && rows.upperBound <= outHeight, "BilinearResampler: window outside")
         precondition(out.count >= columns.count * rows.count * 3)
         guard !columns.isEmpty, !rows.isEmpty else { return }
+        let horizontal = ResampleAxis(inSize: inWidth, outSize: outWidth, outputs: columns)
+        let vertical = ResampleAxis(inSize: inHeight, outSize: outHeight, outputs: rows)
         let srcStride = inWidth * 3
         image.pixels.withUnsafeBufferPointer { srcBuffer in
             let src = srcBuffer.baseAddress!
             let dst = out.baseAddress!
             if verticalFirst {
                 // Intermediate: the output rows over the input columns the horizontal pass reads.
-                let span = horizontal.inputSpan(of: columns)
+                let span = horizontal.inputSpan
                 let midStride = span.count * 3
                 withTemporaryBytes(rows.count * midStride) { mid in
-                    verticalPass(src + span.lowerBound * 3, stride: srcStride, firstRow: 0, rowBytes: midStride,
-                                 rows: rows, into: mid, outStride: midStride)
-                    horizontalPass(mid, stride: midStride, firstColumn: span.lowerBound, rowCount: rows.count,
-                                   columns: columns, into: dst, outStride: columns.count * 3)
+                    verticalPass(vertical, src + span.lowerBound * 3, stride: srcStride, firstRow: 0,
+                                 rowBytes: midStride, into: mid, outStride: midStride)
+                    horizontalPass(horizontal, mid, stride: midStride, firstColumn: span.lowerBound,
+                                   rowCount: rows.count, into: dst, outStride: columns.count * 3)
                 }
             } else {
                 // Intermediate: the input rows the vertical pass reads, over the output columns.
-                let span = vertical.inputSpan(of: rows)
+                let span = vertical.inputSpan
                 let midStride = columns.count * 3
                 withTemporaryBytes(span.count * midStride) { mid in
-                    horizontalPass(src + span.lowerBound * srcStride, stride: srcStride, firstColumn: 0,
-                                   rowCount: span.count, columns: columns, into: mid, outStride: midStride)
-                    verticalPass(mid, stride: midStride, firstRow: span.lowerBound, rowBytes: midStride,
-                                 rows: rows, into: dst, outStride: midStride)
+                    horizontalPass(horizontal, src + span.lowerBound * srcStride, stride: srcStride, firstColumn: 0,
+                                   rowCount: span.count, into: mid, outStride: midStride)
+                    verticalPass(vertical, mid, stride: midStride, firstRow: span.lowerBound, rowBytes: midStride,
+                                 into: dst, outStride: midStride)
                 }
             }
         }
@@ -71,9 +69,10 @@ public struct BilinearResampler: Sendable {
         body(buffer)
     }
 
-    /// Output columns `columns` for `rowCount` rows of `src`, whose pixel 0 is input column `firstColumn`.
-    private func horizontalPass(_ src: UnsafePointer<UInt8>, stride: Int, firstColumn: Int, rowCount: Int,
-                                columns: Range<Int>, into out: UnsafeMutablePointer<UInt8>, outStride: Int) {
+    /// The axis' output columns for `rowCount` rows of `src`, whose pixel 0 is input column `firstColumn`.
+    private func horizontalPass(_ horizontal: ResampleAxis, _ src: UnsafePointer<UInt8>, stride: Int,
+                                firstColumn: Int, rowCount: Int, into out: UnsafeMutablePointer<UInt8>,
+                                outStride: Int) {
         let half: Int32 = 1 << (ResampleAxis.precisionBits - 1)
         let taps = horizontal.stride
         horizontal.first.withUnsafeBufferPointer { first in
@@ -82,7 +81,7 @@ public struct BilinearResampler: Sendable {
                     for y in 0 ..< rowCount {
                         let row = src + y * stride
                         var o = out + y * outStride
-                        for xx in columns {
+                        for xx in 0 ..< horizontal.outputs.count {
                             var r = half, g = half, b = half
                             var s = row + (Int(first[xx]) - firstColumn) * 3
                             let k = xx * taps
@@ -104,9 +103,9 @@ public struct BilinearResampler: Sendable {
         }
     }
 
-    /// Output rows `rows` of `rowBytes` bytes from `src`, whose row 0 is input row `firstRow`.
-    private func verticalPass(_ src: UnsafePointer<UInt8>, stride: Int, firstRow: Int, rowBytes: Int,
-                              rows: Range<Int>, into out: UnsafeMutablePointer<UInt8>, outStride: Int) {
+    /// The axis' output rows, `rowBytes` bytes each, from `src`, whose row 0 is input row `firstRow`.
+    private func verticalPass(_ vertical: ResampleAxis, _ src: UnsafePointer<UInt8>, stride: Int, firstRow: Int,
+                              rowBytes: Int, into out: UnsafeMutablePointer<UInt8>, outStride: Int) {
         let half: Int32 = 1 << (ResampleAxis.precisionBits - 1)
         let taps = vertical.stride
         let accumulator = UnsafeMutablePointer<Int32>.allocate(capacity: rowBytes)
@@ -114,7 +113,7 @@ public struct BilinearResampler: Sendable {
         vertical.first.withUnsafeBufferPointer { first in
             vertical.count.withUnsafeBufferPointer { count in
                 vertical.weights.withUnsafeBufferPointer { weights in
-                    for (i, yy) in rows.enumerated() {
+                    for yy in 0 ..< vertical.outputs.count {
                         accumulator.update(repeating: half, count: rowBytes)
                         let top = Int(first[yy]) - firstRow
                         for t in 0 ..< Int(count[yy]) {
@@ -122,7 +121,7 @@ public struct BilinearResampler: Sendable {
                             let line = src + (top + t) * stride
                             for j in 0 ..< rowBytes { accumulator[j] &+= Int32(line[j]) &* w }
                         }
-                        let target = out + i * outStride
+                        let target = out + yy * outStride
                         for j in 0 ..< rowBytes { target[j] = clip8(accumulator[j]) }
                     }
                 }

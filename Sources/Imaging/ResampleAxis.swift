@@ -1,37 +1,40 @@
 /// The taps of Pillow's antialiased bilinear (triangle) filter along one axis, for resizing `inSize` samples
 /// to `outSize`: Pillow's `precompute_coeffs` (support widened by the downscale factor, weights normalised
 /// to sum 1) followed by `normalize_coeffs_8bpc` (weights in 22-bit fixed point), computed in the same
-/// double-precision order so that every weight is bit-identical.
+/// double-precision order so that every weight is bit-identical. Only the output samples in `outputs` are
+/// prepared (a crop needs no others); arrays are indexed by `xx − outputs.lowerBound`.
 struct ResampleAxis: Sendable {
     static let precisionBits: Int32 = 22
 
     let inSize: Int
     let outSize: Int
+    let outputs: Range<Int>
     /// Taps reserved per output sample (Pillow's `ksize`).
     let stride: Int
     /// First input sample of each output sample.
     let first: [Int32]
     /// Number of taps of each output sample.
     let count: [Int32]
-    /// `outSize × stride` fixed-point weights.
+    /// `outputs.count × stride` fixed-point weights.
     let weights: [Int32]
 
-    init(inSize: Int, outSize: Int) {
-        precondition(inSize > 0 && outSize > 0)
+    init(inSize: Int, outSize: Int, outputs: Range<Int>) {
+        precondition(inSize > 0 && outSize > 0 && outputs.lowerBound >= 0 && outputs.upperBound <= outSize)
         self.inSize = inSize
         self.outSize = outSize
+        self.outputs = outputs
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1.0)
         let support = 1.0 * filterScale                     // the triangle's support is 1
         let stride = Int(support.rounded(.up)) * 2 + 1
         self.stride = stride
-        var first = [Int32](repeating: 0, count: outSize)
-        var count = [Int32](repeating: 0, count: outSize)
-        var weights = [Int32](repeating: 0, count: outSize * stride)
+        var first = [Int32](repeating: 0, count: outputs.count)
+        var count = [Int32](repeating: 0, count: outputs.count)
+        var weights = [Int32](repeating: 0, count: outputs.count * stride)
         var taps = [Double](repeating: 0, count: stride)
         let inverse = 1.0 / filterScale
         let one = Double(1 << Self.precisionBits)
-        for xx in 0 ..< outSize {
+        for (i, xx) in outputs.enumerated() {
             let center = (Double(xx) + 0.5) * scale
             let lo = max(Int(center - support + 0.5), 0)
             let n = min(Int(center + support + 0.5), inSize) - lo
@@ -43,10 +46,10 @@ struct ResampleAxis: Sendable {
             }
             for x in 0 ..< n {
                 let w = total != 0 ? taps[x] / total : taps[x]
-                weights[xx * stride + x] = Int32(w < 0 ? -0.5 + w * one : 0.5 + w * one)
+                weights[i * stride + x] = Int32(w < 0 ? -0.5 + w * one : 0.5 + w * one)
             }
-            first[xx] = Int32(lo)
-            count[xx] = Int32(n)
+            first[i] = Int32(lo)
+            count[i] = Int32(n)
         }
         self.first = first
         self.count = count
@@ -58,10 +61,10 @@ struct ResampleAxis: Sendable {
         return a < 1 ? 1 - a : 0
     }
 
-    /// The input range that output samples `range` read.
-    func inputSpan(of range: Range<Int>) -> Range<Int> {
-        guard let lastOut = range.last else { return 0 ..< 0 }
-        return Int(first[range.lowerBound]) ..< Int(first[lastOut] + count[lastOut])
+    /// The input samples that the prepared outputs read.
+    var inputSpan: Range<Int> {
+        guard let last = first.indices.last else { return 0 ..< 0 }
+        return Int(first[0]) ..< Int(first[last] + count[last])
     }
 }
 

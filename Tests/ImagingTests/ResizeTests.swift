@@ -6,7 +6,8 @@ import TestSupport
 /// Pillow's resize and preprocessing on the same source pixels (Pillow's own decode, passed as raw bytes).
 @Suite struct ResizeTests {
     static let photos = ["chelsea.png", "astronaut.png", "coffee.png", "rocket.jpg", "hubble_deep_field.jpg",
-                         "motorcycle_left.png", "camera.png", "page.png", "retina.jpg"]
+                         "motorcycle_left.png", "camera.png", "page.png", "retina.jpg",
+                         "narrow-synthetic"]
     /// Target sizes as fractions of the source, plus fixed ones: downscales by various factors, upscales,
     /// one axis only, extreme aspect changes.
     static let targets: [(Double, Double)] = [(0.5, 0.5), (0.37, 0.61), (0.1, 0.13), (1.7, 1.3), (1.0, 0.42),
@@ -18,9 +19,14 @@ import numpy as np
 from PIL import Image, ImageOps
 out, photos = sys.argv[1], sys.argv[2].split(",")
 fractions = [tuple(map(float, t.split("x"))) for t in sys.argv[3].split(",")]
-for name in photos:
-    with Image.open(os.path.join(os.environ["CBR_PHOTOS"], name)) as im:
-        rgb = ImageOps.exif_transpose(im).convert("RGB")
+def images():
+    for name in photos:
+        if name == "narrow-synthetic":  # 7×900 noise: a huge upscale of one axis, far beyond the crop
+            yield name, Image.fromarray(np.random.default_rng(3).integers(0, 256, (900, 7, 3), dtype=np.uint8))
+            continue
+        with Image.open(os.path.join(os.environ["CBR_PHOTOS"], name)) as im:
+            yield name, ImageOps.exif_transpose(im).convert("RGB")
+for name, rgb in images():
     base = os.path.join(out, name)
     open(base + ".src", "wb").write(np.asarray(rgb).tobytes())
     print(f"src\t{name}\t{rgb.width}\t{rgb.height}")
@@ -76,9 +82,13 @@ for name in photos:
             worst = max(worst, diff)
             totalDiff += zip(resized.pixels, expected).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }
             totalCount += expected.count
-            #expect(diff == 0, "\(photo) → \(w)×\(h) from \(image.width)×\(image.height): max difference \(diff)")
+            // Pillow 13 orders the two passes by a rule cbr reproduces only in part (docs/imaging.md): on the
+            // narrow synthetic image some shrinking targets come out of the other order, ±1 on a few pixels.
+            let tolerance = photo == "narrow-synthetic" ? 1 : 0
+            #expect(diff <= tolerance, "\(photo) → \(w)×\(h) from \(image.width)×\(image.height): max difference \(diff)")
         }
         #expect(totalCount > 0)
+        #expect(Double(totalDiff) / Double(max(totalCount, 1)) < 0.05)
         print("resize \(photo): max difference \(worst), mean \(Double(totalDiff) / Double(max(totalCount, 1)))")
     }
 
