@@ -20,7 +20,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try runBatch {
-            let names = aggregate == "all" ? AggregationRule.names : aggregate.split(separator: ",").map(String.init)
+            let names = aggregate.split(separator: ",").flatMap { $0 == "all" ? AggregationRule.names : [String($0)] }
             let rules = try names.map { name in
                 guard let rule = AggregationRule(name: name) else { throw ValidationError("unknown aggregation rule '\(name)'") }
                 return rule

@@ -145,4 +145,20 @@ private enum Shared {
         #expect(after.classes.first { $0.name == "chelsea" }?.rows == 4)
         #expect(run.stdout.contains("1 already in the index"))
     }
+
+    @Test func aRemovedClassIsNeverAnswered() throws {
+        let (index, _) = try Shared.index.get()
+        let target = try TestData.temporaryDirectory("removed").appendingPathComponent("index")
+        try FileManager.default.copyItem(at: index, to: target)
+        let remove = try CLIRun.cbr(["index", "remove", "--class", "chelsea", target.path])
+        #expect(remove.status == 0, "\(remove.stderr)")
+        let query = try Shared.dataset.get().appendingPathComponent("query/chelsea")
+        for rule in ["max", "prototype"] {
+            let run = try CLIRun.cbr(["classify", query.path, "--index", target.path, "--aggregate", rule, "--top", "5"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let rows = run.stdout.split(separator: "\n").dropFirst()
+            #expect(rows.count == 10)
+            #expect(!rows.contains { $0.contains(",chelsea,") }, "\(rule)")
+        }
+    }
 }
