@@ -90,21 +90,34 @@ final class BlockScanner: @unchecked Sendable {
     }
 
     /// The fused path: `scores[(j − first query) · count + r] = ⟨query j, row from + r⟩` by SIMD dot
-    /// products, each row read once from memory and kept in L1 across the (few) queries.
+    /// products, two rows at a time, each row read once from memory and kept in L1 across the (few) queries.
     private func dots(_ block: RowBlock, from: Int, count: Int, queries range: Range<Int>,
                       into scores: UnsafeMutablePointer<Float>) {
-        let d = plan.dimension, first = range.lowerBound
         switch block.rows {
         case .float32(let values):
-            let base = values.baseAddress! + from * d
-            for r in 0..<count {
-                for j in range { scores[(j - first) * count + r] = DotKernels.dot(base + r * d, queries + j * d, d) }
-            }
+            dots(values.baseAddress! + from * plan.dimension, count: count, queries: range, into: scores,
+                 DotKernels.load8, { $0 })
         case .float16(let values):
-            let base = values.baseAddress! + from * d
-            for r in 0..<count {
-                for j in range { scores[(j - first) * count + r] = DotKernels.dot(base + r * d, queries + j * d, d) }
+            dots(values.baseAddress! + from * plan.dimension, count: count, queries: range, into: scores,
+                 DotKernels.load8Half, Float.init)
+        }
+    }
+
+    @inline(__always)
+    private func dots<T>(_ base: UnsafePointer<T>, count: Int, queries range: Range<Int>,
+                         into scores: UnsafeMutablePointer<Float>,
+                         _ load: (UnsafeRawPointer, Int) -> SIMD8<Float>, _ scalar: (T) -> Float) {
+        let d = plan.dimension, first = range.lowerBound
+        var r = 0
+        while r < count {
+            // An odd last row is paired with itself.
+            let next = min(r + 1, count - 1)
+            for j in range {
+                let (x, y) = DotKernels.dot2(base + r * d, base + next * d, queries + j * d, d, load, scalar)
+                scores[(j - first) * count + r] = x
+                scores[(j - first) * count + next] = y
             }
+            r += 2
         }
     }
 

@@ -31,35 +31,50 @@ enum DotKernels {
         return sum
     }
 
-    /// `Σ row[i] · query[i]` for `i < d`, float16 row converted on the fly.
+    /// Dot products of two rows with one query: 8 independent accumulators (two FMA chains per row pair
+    /// step keep both FMA units busy) and each query vector loaded once for both rows. `load` turns 8
+    /// stored values at a byte offset into floats (a plain load, or an F16C conversion).
     @inline(__always)
-    static func dot(_ row: UnsafePointer<Float16>, _ query: UnsafePointer<Float>, _ d: Int) -> Float {
-        let r = UnsafeRawPointer(row), q = UnsafeRawPointer(query)
+    static func dot2<T>(_ rowA: UnsafePointer<T>, _ rowB: UnsafePointer<T>, _ query: UnsafePointer<Float>, _ d: Int,
+                        _ load: (UnsafeRawPointer, Int) -> SIMD8<Float>, _ scalar: (T) -> Float) -> (Float, Float) {
+        let a = UnsafeRawPointer(rowA), b = UnsafeRawPointer(rowB), q = UnsafeRawPointer(query)
+        let width = MemoryLayout<T>.stride
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
         var i = 0
         while i + 32 <= d {
-            let h = i * 2, f = i * 4
-            a0.addProduct(SIMD8<Float>(r.loadUnaligned(fromByteOffset: h, as: SIMD8<Float16>.self)),
-                          q.loadUnaligned(fromByteOffset: f, as: SIMD8<Float>.self))
-            a1.addProduct(SIMD8<Float>(r.loadUnaligned(fromByteOffset: h + 16, as: SIMD8<Float16>.self)),
-                          q.loadUnaligned(fromByteOffset: f + 32, as: SIMD8<Float>.self))
-            a2.addProduct(SIMD8<Float>(r.loadUnaligned(fromByteOffset: h + 32, as: SIMD8<Float16>.self)),
-                          q.loadUnaligned(fromByteOffset: f + 64, as: SIMD8<Float>.self))
-            a3.addProduct(SIMD8<Float>(r.loadUnaligned(fromByteOffset: h + 48, as: SIMD8<Float16>.self)),
-                          q.loadUnaligned(fromByteOffset: f + 96, as: SIMD8<Float>.self))
+            let o = i * width, f = i * 4
+            let q0 = q.loadUnaligned(fromByteOffset: f, as: SIMD8<Float>.self)
+            let q1 = q.loadUnaligned(fromByteOffset: f + 32, as: SIMD8<Float>.self)
+            let q2 = q.loadUnaligned(fromByteOffset: f + 64, as: SIMD8<Float>.self)
+            let q3 = q.loadUnaligned(fromByteOffset: f + 96, as: SIMD8<Float>.self)
+            a0.addProduct(load(a, o), q0)
+            b0.addProduct(load(b, o), q0)
+            a1.addProduct(load(a, o + 8 * width), q1)
+            b1.addProduct(load(b, o + 8 * width), q1)
+            a2.addProduct(load(a, o + 16 * width), q2)
+            b2.addProduct(load(b, o + 16 * width), q2)
+            a3.addProduct(load(a, o + 24 * width), q3)
+            b3.addProduct(load(b, o + 24 * width), q3)
             i += 32
         }
-        while i + 8 <= d {
-            a0.addProduct(SIMD8<Float>(r.loadUnaligned(fromByteOffset: i * 2, as: SIMD8<Float16>.self)),
-                          q.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
-            i += 8
-        }
-        var sum = ((a0 + a1) + (a2 + a3)).sum()
+        var sa = ((a0 + a1) + (a2 + a3)).sum(), sb = ((b0 + b1) + (b2 + b3)).sum()
         while i < d {
-            sum += Float(row[i]) * query[i]
+            sa += scalar(rowA[i]) * query[i]
+            sb += scalar(rowB[i]) * query[i]
             i += 1
         }
-        return sum
+        return (sa, sb)
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD8<Float> {
+        p.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func load8Half(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD8<Float> {
+        SIMD8<Float>(p.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float16>.self))
     }
 
     /// Converts `count` float16 values to float32.
