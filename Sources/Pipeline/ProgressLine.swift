@@ -29,7 +29,7 @@ public final class ProgressLine: @unchecked Sendable {
     /// Ends the line (when one was drawn).
     public func finish() {
         guard enabled else { return }
-        draw()
+        if lastDraw == .distantPast || done < total { draw() }
         FileHandle.standardError.write(Data("\n".utf8))
     }
 
