@@ -15,8 +15,13 @@ public final class Embedder: @unchecked Sendable {
     private let prepare: Prepare
     private let inputs: [FloatBuffer]
 
-    public init(model: FoldedModel, batchSize: Int, threads: Int, prepare: @escaping Prepare) {
+    /// Threads decoding the next batch (while the network uses `threads` for the current one).
+    public let decodeThreads: Int
+
+    public init(model: FoldedModel, batchSize: Int, threads: Int, decodeThreads: Int? = nil,
+                prepare: @escaping Prepare) {
         precondition(batchSize >= 1, "batch size must be positive")
+        self.decodeThreads = max(1, decodeThreads ?? threads)
         network = Network(model: model, maxBatch: batchSize, threads: threads)
         self.batchSize = batchSize
         variant = model.variant
@@ -44,21 +49,32 @@ public final class Embedder: @unchecked Sendable {
         }
     }
 
-    /// Prepares `chunk` into `buffer` (successful images packed in order) on a background thread.
+    /// Prepares `chunk` into `buffer` on a background task: each image into its own slot (decoding spread
+    /// over `decodeThreads` threads), then the successful ones packed in order.
     private func startPreparing(_ chunk: Range<Int>, of files: [URL], into buffer: FloatBuffer) -> PreparedBatch {
-        let result = PreparedBatch()
-        let perImage = network.inputCount, prepare = self.prepare
+        let result = PreparedBatch(count: chunk.count)
+        let perImage = network.inputCount, prepare = self.prepare, workers = decodeThreads
         let list = Array(files[chunk]), first = chunk.lowerBound
         DispatchQueue.global().async {
-            var row = 0
-            for (offset, file) in list.enumerated() {
+            Parallel.pieces(list.count, workers: workers) { slot in
                 do {
-                    try prepare(file, UnsafeMutableBufferPointer(start: buffer.pointer + row * perImage, count: perImage))
-                    result.indices.append(first + offset)
-                    row += 1
+                    try prepare(list[slot], UnsafeMutableBufferPointer(start: buffer.pointer + slot * perImage,
+                                                                      count: perImage))
                 } catch {
-                    result.failures.append(.init(index: first + offset, file: file, error: error))
+                    result.record(error, slot: slot)
                 }
+            }
+            var row = 0
+            for slot in list.indices {
+                if let error = result.error(slot: slot) {
+                    result.failures.append(.init(index: first + slot, file: list[slot], error: error))
+                    continue
+                }
+                if row != slot {
+                    (buffer.pointer + row * perImage).update(from: buffer.pointer + slot * perImage, count: perImage)
+                }
+                result.indices.append(first + slot)
+                row += 1
             }
             result.done.signal()
         }
@@ -71,6 +87,14 @@ private final class PreparedBatch: @unchecked Sendable {
     var indices: [Int] = []
     var failures: [EmbeddedBatch.Failure] = []
     let done = DispatchSemaphore(value: 0)
+    private var errors: [(any Error)?]
+    private let lock = NSLock()
+
+    init(count: Int) { errors = Array(repeating: nil, count: count) }
+
+    func record(_ error: any Error, slot: Int) { lock.withLock { errors[slot] = error } }
+
+    func error(slot: Int) -> (any Error)? { lock.withLock { errors[slot] } }
 
     func wait() -> PreparedBatch {
         done.wait()
