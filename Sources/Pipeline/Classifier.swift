@@ -15,16 +15,23 @@ public final class Classifier {
         public var rule: AggregationRule
         /// Below this the first answer is `unknown` (on the rule's own scale).
         public var threshold: Float?
+        /// Images per network batch.
         public var batchSize: Int
+        /// Queries gathered before one search of the index. A search streams every row of a large index
+        /// once, whatever the number of queries, so searching per network batch would re-read a
+        /// landmark-scale index every 32 images; 1024 queries hold only 5 MB of embeddings.
+        public var searchBatch: Int
         public var threads: Int
 
         public init(top: Int = 5, k: Int = 50, rule: AggregationRule = .max, threshold: Float? = nil,
-                    batchSize: Int = 32, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                    batchSize: Int = 32, searchBatch: Int = 1024,
+                    threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
             self.top = top
             self.k = k
             self.rule = rule
             self.threshold = threshold
             self.batchSize = batchSize
+            self.searchBatch = searchBatch
             self.threads = threads
         }
     }
@@ -118,17 +125,30 @@ public final class Classifier {
                          result: (String, [(name: String, score: Float)]) throws -> Void,
                          failure: (Dataset.Problem) throws -> Void) throws -> Int {
         let meter = ProgressLine(total: paths.count, label: "classifying", enabled: progress)
+        let d = manifest.dimension
         var failures = 0
+        var pending: [Float] = []
+        var pendingPaths: [Int] = []
+        pending.reserveCapacity(options.searchBatch * d)
+        func searchPending() throws {
+            guard !pendingPaths.isEmpty else { return }
+            for (index, ranking) in zip(pendingPaths, try rank(pending, count: pendingPaths.count)) {
+                try result(paths[index], predictions(ranking))
+            }
+            meter.advance(by: pendingPaths.count)
+            pending.removeAll(keepingCapacity: true)
+            pendingPaths.removeAll(keepingCapacity: true)
+        }
         try model.embedder(batchSize: options.batchSize, threads: options.threads).run(paths.map { URL(fileURLWithPath: $0) }) { batch in
+            // A failed image is reported at once; its neighbours' results follow at the next search, in input order.
             for f in batch.failures { try failure(Dataset.Problem(path: paths[f.index], error: f.error)) }
             failures += batch.failures.count
-            if batch.count > 0 {
-                for (index, ranking) in zip(batch.indices, try rank(batch.embeddings, count: batch.count)) {
-                    try result(paths[index], predictions(ranking))
-                }
-            }
-            meter.advance(by: batch.count + batch.failures.count)
+            meter.advance(by: batch.failures.count)
+            pending.append(contentsOf: batch.embeddings.prefix(batch.count * d))
+            pendingPaths.append(contentsOf: batch.indices)
+            if pendingPaths.count >= options.searchBatch { try searchPending() }
         }
+        try searchPending()
         meter.finish()
         return failures
     }

@@ -23,6 +23,8 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Below this score (on the rule's scale) the first answer is 'unknown'.") var threshold: Float?
     @Option(help: "Output format: csv or jsonl.") var format: PredictionWriter.Format = .csv
     @Option(help: "Write the predictions here instead of stdout.") var out: String?
+    @Option(help: "Images gathered before each search of the index (a large index is streamed once per search).")
+    var searchBatch = 1024
     @OptionGroup var embedding: EmbeddingArguments
 
     func run() throws {
@@ -30,7 +32,7 @@ struct ClassifyCommand: ParsableCommand {
             let files = try Dataset.unlabelled(inputs).items.map(\.path)
             let classifier = try Classifier(index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: top, k: k, rule: aggregate, threshold: threshold,
-                batchSize: embedding.batch, threads: embedding.threads))
+                batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads))
             let handle: FileHandle
             if let out {
                 guard FileManager.default.createFile(atPath: out, contents: nil),

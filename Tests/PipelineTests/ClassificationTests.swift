@@ -51,6 +51,24 @@ private enum Shared {
         }
     }
 
+    @Test func searchingInSmallBatchesGivesTheSameAnswersInTheSameOrder() throws {
+        let (index, _) = try Shared.index.get()
+        let query = try Shared.dataset.get().appendingPathComponent("query")
+        let whole = try CLIRun.cbr(["classify", query.path, "--index", index.path, "--top", "2"])
+        let pieces = try CLIRun.cbr(["classify", query.path, "--index", index.path, "--top", "2",
+                                     "--search-batch", "5", "--batch", "3"])
+        #expect(whole.status == 0 && pieces.status == 0, "\(whole.stderr)\(pieces.stderr)")
+        let rows = { (run: CLIRun) in run.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) } }
+        let a = rows(whole), b = rows(pieces)
+        #expect(a.count == 1 + 2 * 2 * (try AugmentedPhotos.classNames().count))
+        #expect(a.count == b.count)
+        for (x, y) in zip(a.dropFirst(), b.dropFirst()) {
+            // Image, rank and class equal; scores equal up to the forward pass's batch-size rounding.
+            #expect(x.prefix(3) == y.prefix(3))
+            #expect(abs((Float(x[3]) ?? 0) - (Float(y[3]) ?? 1)) <= 1e-4)
+        }
+    }
+
     @Test func classifyWritesCSVRowsPerRankAndJSONLines() throws {
         let (index, _) = try Shared.index.get()
         let query = try Shared.dataset.get().appendingPathComponent("query")
