@@ -21,7 +21,7 @@ final class BlockScanner: @unchecked Sendable {
         if normalize {
             for j in 0..<q {
                 let row = queries + j * d
-                let norm = DotKernels.dot(row, row, d).squareRoot()
+                let norm = DotKernels.dot1(row, row, d, DotKernels.load8, { $0 }).squareRoot()
                 if norm > 0 { for i in 0..<d { row[i] /= norm } }
             }
         }
@@ -90,7 +90,7 @@ final class BlockScanner: @unchecked Sendable {
     }
 
     /// The fused path: `scores[(j − first query) · count + r] = ⟨query j, row from + r⟩` by SIMD dot
-    /// products, two rows at a time, each row read once from memory and kept in L1 across the (few) queries.
+    /// products, each row read once from memory and kept in L1 across the (few) queries.
     private func dots(_ block: RowBlock, from: Int, count: Int, queries range: Range<Int>,
                       into scores: UnsafeMutablePointer<Float>) {
         switch block.rows {
@@ -108,16 +108,10 @@ final class BlockScanner: @unchecked Sendable {
                          into scores: UnsafeMutablePointer<Float>,
                          _ load: (UnsafeRawPointer, Int) -> SIMD8<Float>, _ scalar: (T) -> Float) {
         let d = plan.dimension, first = range.lowerBound
-        var r = 0
-        while r < count {
-            // An odd last row is paired with itself.
-            let next = min(r + 1, count - 1)
+        for r in 0..<count {
             for j in range {
-                let (x, y) = DotKernels.dot2(base + r * d, base + next * d, queries + j * d, d, load, scalar)
-                scores[(j - first) * count + r] = x
-                scores[(j - first) * count + next] = y
+                scores[(j - first) * count + r] = DotKernels.dot1(base + r * d, queries + j * d, d, load, scalar)
             }
-            r += 2
         }
     }
 
