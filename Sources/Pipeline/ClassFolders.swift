@@ -7,10 +7,10 @@ extension Dataset {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
-            throw DatasetError(path: root.path, reason: "no such directory")
+            throw PipelineError(path: root.path, reason: "no such directory")
         }
         guard isDirectory.boolValue else {
-            throw DatasetError(path: root.path, reason: "not a directory (a class-per-folder dataset is a directory)")
+            throw PipelineError(path: root.path, reason: "not a directory (a class-per-folder dataset is a directory)")
         }
         var classNames: [String] = []
         var items: [Item] = []
@@ -39,7 +39,7 @@ extension Dataset {
             let url = URL(fileURLWithPath: path)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw DatasetError(path: path, reason: "no such file or directory")
+                throw PipelineError(path: path, reason: "no such file or directory")
             }
             if isDirectory.boolValue {
                 let prefix = path.hasSuffix("/") ? path : path + "/"
@@ -77,7 +77,7 @@ private func sortedVisibleEntries(of directory: URL) throws -> [String] {
             .filter { !$0.hasPrefix(".") }
             .sorted()
     } catch {
-        throw DatasetError(path: directory.path, reason: "cannot list directory")
+        throw PipelineError(path: directory.path, reason: "cannot list directory")
     }
 }
 

@@ -51,19 +51,6 @@ public struct Dataset: Sendable {
     }
 }
 
-/// Why a dataset could not be listed at all.
-public struct DatasetError: Error, CustomStringConvertible, Equatable {
-    public var path: String
-    public var reason: String
-
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { "\(path): \(reason)" }
-}
-
 extension Dataset {
     /// The dataset a command names: a class-per-folder directory, or a GLDv2 CSV with its image root.
     public static func open(folder: String?, csv: String?, images: String?) throws -> Dataset {
@@ -73,7 +60,7 @@ extension Dataset {
         case (nil, let csv?, let images?):
             return try gldv2(csv: URL(fileURLWithPath: csv), images: URL(fileURLWithPath: images))
         default:
-            throw DatasetError(path: folder ?? csv ?? ".",
+            throw PipelineError(path: folder ?? csv ?? ".",
                                reason: "give either a class-per-folder directory or --csv FILE with --images ROOT")
         }
     }

@@ -11,7 +11,7 @@ extension Dataset {
     public static func gldv2(csv: URL, images: URL) throws -> Dataset {
         var reader = try CSVReader(path: csv.path)
         guard let header = try reader.next() else {
-            throw DatasetError(path: csv.path, reason: "empty CSV file")
+            throw PipelineError(path: csv.path, reason: "empty CSV file")
         }
         let columns = Dictionary(header.enumerated().map { ($1.trimmingCharacters(in: .whitespaces), $0) },
                                  uniquingKeysWith: { first, _ in first })
@@ -19,7 +19,7 @@ extension Dataset {
 
         func field(_ record: [String], _ column: Int) throws -> String {
             guard column < record.count else {
-                throw DatasetError(path: "\(csv.path):\(reader.lineNumber)",
+                throw PipelineError(path: "\(csv.path):\(reader.lineNumber)",
                                    reason: "expected \(header.count) fields, found \(record.count)")
             }
             return record[column].trimmingCharacters(in: .whitespaces)
@@ -42,7 +42,7 @@ extension Dataset {
                 builder.add(id: try field(record, id), landmark: first)
             }
         } else {
-            throw DatasetError(path: csv.path,
+            throw PipelineError(path: csv.path,
                                reason: "unrecognised GLDv2 header '\(header.joined(separator: ","))' "
                                    + "(expected id,landmark_id or landmark_id,images or id,landmarks)")
         }

@@ -29,7 +29,7 @@ import TestSupport
 
     @Test func missingDatasetRootIsAnError() throws {
         let root = try TestData.temporaryDirectory("dataset").appendingPathComponent("absent")
-        #expect(throws: DatasetError(path: root.path, reason: "no such directory")) {
+        #expect(throws: PipelineError(path: root.path, reason: "no such directory")) {
             try Dataset.classFolders(at: root)
         }
     }
@@ -75,10 +75,10 @@ import TestSupport
         let dir = try TestData.temporaryDirectory("gldv2")
         let bad = dir.appendingPathComponent("bad.csv")
         try write("name,class\na,b\n", to: bad)
-        #expect(throws: DatasetError.self) { try Dataset.gldv2(csv: bad, images: dir) }
+        #expect(throws: PipelineError.self) { try Dataset.gldv2(csv: bad, images: dir) }
         let short = dir.appendingPathComponent("short.csv")
         try write("id,landmark_id\nabcdef\n", to: short)
-        #expect(throws: DatasetError(path: short.path + ":2", reason: "expected 2 fields, found 1")) {
+        #expect(throws: PipelineError(path: short.path + ":2", reason: "expected 2 fields, found 1")) {
             try Dataset.gldv2(csv: short, images: dir)
         }
     }
@@ -91,6 +91,6 @@ import TestSupport
         let dataset = try Dataset.unlabelled([dir.path + "/q", dir.appendingPathComponent("single.png").path])
         #expect(dataset.items.map(\.path) == [dir.path + "/q/2.jpg", dir.path + "/q/sub/1.jpg", dir.path + "/single.png"])
         #expect(dataset.items.allSatisfy { $0.label == nil })
-        #expect(throws: DatasetError.self) { try Dataset.unlabelled([dir.path + "/none"]) }
+        #expect(throws: PipelineError.self) { try Dataset.unlabelled([dir.path + "/none"]) }
     }
 }
