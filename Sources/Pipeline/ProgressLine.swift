@@ -1,18 +1,21 @@
 import Foundation
 
-/// A progress line on stderr — done / total, images/s, ETA — redrawn at most twice a second, and only
+/// A progress line on stderr — done / total, rate, ETA — redrawn at most twice a second, and only
 /// when stderr is a terminal (`enabled`), so logs and pipes stay clean.
 public final class ProgressLine: @unchecked Sendable {
     public let total: Int
     public let label: String
     public let enabled: Bool
+    /// What is counted, for the rate: "images", "rows", …
+    public let unit: String
     private let start = Date()
     private var lastDraw = Date.distantPast
     public private(set) var done = 0
 
-    public init(total: Int, label: String, enabled: Bool = isatty(STDERR_FILENO) == 1) {
+    public init(total: Int, label: String, unit: String = "images", enabled: Bool = isatty(STDERR_FILENO) == 1) {
         self.total = total
         self.label = label
+        self.unit = unit
         self.enabled = enabled
     }
 
@@ -35,7 +38,7 @@ public final class ProgressLine: @unchecked Sendable {
 
     private func draw() {
         let eta = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(format: "\r%@ %d/%d  %.1f images/s  ETA %@   ", label, done, total, rate, Self.clock(eta))
+        let line = String(format: "\r%@ %d/%d  %.1f %@/s  ETA %@   ", label, done, total, rate, unit, Self.clock(eta))
         FileHandle.standardError.write(Data(line.utf8))
     }
 

@@ -1,6 +1,7 @@
 import Aggregate
 import ArgumentParser
 import Foundation
+import Pipeline
 import ShardedIndex
 
 /// `bench landmark`: the landmark-scale scenario. A synthetic index the size of GLDv2 train-clean
@@ -42,8 +43,10 @@ struct LandmarkBench: ParsableCommand {
         let sizes = data.classSizes()
         var centres: [Float] = []
         let centreSeconds = Stopwatch.time { centres = data.classCentres() }
-        let progress = Progress(total: data.rows, label: "building")
-        let build = try LandmarkBuild(data: data).run(into: root, dtypes: types, centres: centres) { progress.update($0) }
+        let progress = ProgressLine(total: data.rows, label: "building", unit: "rows")
+        let build = try LandmarkBuild(data: data).run(into: root, dtypes: types, centres: centres) {
+            progress.advance(by: $0 - progress.done)
+        }
         progress.finish()
         let buildRSS = peakResidentBytes()
         let (queryRows, truth) = centres.withUnsafeBufferPointer { data.queries(count: queries, centres: $0.baseAddress!) }
