@@ -10,11 +10,20 @@ import json
 import os
 import platform
 import subprocess
+import time
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+
+def measured(folder, *names):
+    """When the newest of these result files was written (UTC), for the page to say when each part ran."""
+    times = [os.path.getmtime(os.path.join(folder, n)) for n in names if os.path.exists(os.path.join(folder, n))]
+    if not times:
+        return "?"
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(max(times)))
 
 
 def load(folder, name):
@@ -58,6 +67,7 @@ def main():
     ap.add_argument("folder")
     ap.add_argument("--mode", default="quick")
     ap.add_argument("--seconds", type=int, default=0)
+    ap.add_argument("--note", action="append", default=[], help="a remark on the conditions, printed at the top")
     args = ap.parse_args()
     folder = args.folder
     plots = os.path.join(folder, "plots")
@@ -69,12 +79,12 @@ def main():
     commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True,
                             cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
     machine = (landmark or index_build or {}).get("machine", {})
+    commit = machine.get("commit") or commit
     out = [f"# cbr benchmark results ({args.mode} run)", "",
            f"Measured {machine.get('date', '?')} on {cpu_model()}, {os.cpu_count()} cores, cbr {commit}, "
-           f"in {args.seconds // 60} min {args.seconds % 60} s (`Benchmarks/run {args.mode}`). "
-           f"Load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}.",
+           f"by `Benchmarks/run {args.mode}` (each part says when it ran; `BENCH_STEPS` can rerun parts alone).",
            "Peers ran in the same invocation on the same data, interleaved; compare ratios, not absolute rates "
-           "(these shared 2-core machines drift by ±30%).", ""]
+           "(these shared 2-core machines drift by ±30%).", ""] + [f"> {n}" for n in args.note] + [""]
 
     # --- targets ---------------------------------------------------------------------------------
     targets = []
@@ -117,6 +127,7 @@ def main():
     # --- search ------------------------------------------------------------------------------------
     if search:
         out += [f"## Exact top-k search, N = {search['n']:,}, d = {search['d']}, {search['threads']} threads", "",
+                f"_Measured {measured(folder, 'search.json')}._ "
                 f"SGEMM peak measured in the run: {search['peak']:.1f} GFLOP/s. cbr searches its in-memory index; "
                 "ids are checked against FAISS (equal up to ties).", "",
                 table(["dtype", "Q", "k", "FAISS q/s", "numpy q/s", "cbr q/s", "cbr/FAISS", "cbr/numpy", "GFLOP/s",
@@ -147,7 +158,7 @@ def main():
     if embed:
         out += [f"## EfficientNet-{embed['variant'].capitalize()} forward pass ({embed['size']} px) vs ONNX Runtime "
                 f"{embed['onnxruntime']}", "",
-                f"Same folded weights; features agree to max abs diff {embed['max_abs_diff']:.1e}, min cosine "
+                f"_Measured {measured(folder, 'embed.json')}._ Same folded weights; features agree to max abs diff {embed['max_abs_diff']:.1e}, min cosine "
                 f"{embed['min_cosine']:.9f}. Medians of {embed['rounds']} interleaved rounds.", "",
                 table(["batch", "threads", "cbr img/s", "ORT img/s", "cbr/ORT", "cbr GFLOP/s", "SGEMM peak",
                        "% peak"],
@@ -169,14 +180,17 @@ def main():
 
     # --- index -------------------------------------------------------------------------------------
     if index_build or index_scan or index_search or index_images:
-        out += ["## Index: writing, streaming, streaming search", ""]
+        out += ["## Index: writing, streaming, streaming search", "",
+                f"_Measured {measured(folder, *(f'index-{n}.json' for n in ('images', 'build', 'scan', 'search')))}._",
+                ""]
         for rep in (index_images, index_build, index_scan, index_search):
             if rep:
                 out += [f"**{rep['benchmark']}**", "",
                         table(rep["columns"], [[cell(c) for c in row] for row in rep["rows"]]), ""]
     # --- landmark ----------------------------------------------------------------------------------
     if landmark:
-        out += ["## Landmark scenario", "", f"**{landmark['benchmark']}**", "",
+        out += ["## Landmark scenario", "", f"_Measured {measured(folder, 'landmark.json')}._", "",
+                f"**{landmark['benchmark']}**", "",
                 table(landmark["columns"], [[cell(c) for c in row] for row in landmark["rows"]]), ""]
         out += [f"- {n}" for n in landmark.get("notes", [])] + [""]
 
