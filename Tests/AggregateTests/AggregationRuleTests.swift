@@ -1,6 +1,7 @@
 import Foundation
 import Aggregate
 import Testing
+import TestSupport
 
 @Suite struct AggregationRuleTests {
     @Test func maxTakesEachClassBestNeighbour() {

@@ -26,18 +26,5 @@ enum Fixture {
     }
 }
 
-/// SplitMix64: a seeded generator so randomized checks are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func close(_ a: Float, _ b: Double, tolerance: Double = 1e-6) -> Bool { abs(Double(a) - b) <= tolerance }
 func close(_ a: Double, _ b: Double, tolerance: Double = 1e-12) -> Bool { abs(a - b) <= tolerance }

@@ -65,11 +65,11 @@ struct EmbedCommandTests {
         let truncated = dir.appendingPathComponent("truncated.jpg")
         try jpeg.prefix(4000).write(to: truncated)
         let model = dir.appendingPathComponent("lite0.h5"), out = dir.appendingPathComponent("e.h5")
-        let imported = try runCBR(["model", "import", try ReferenceRun.checkpoint(.lite0).path, "--out", model.path])
+        let imported = try CLIRun.cbr(["model", "import", try ReferenceRun.checkpoint(.lite0).path, "--out", model.path])
         #expect(imported.status == 0)
 
         let coffee = TestData.photo("coffee.png").path, chelsea = TestData.photo("chelsea.png").path
-        let embed = try runCBR(["embed", coffee, truncated.path, chelsea, "--model", model.path, "--out", out.path,
+        let embed = try CLIRun.cbr(["embed", coffee, truncated.path, chelsea, "--model", model.path, "--out", out.path,
                                 "--batch", "2", "--threads", "2"])
         #expect(embed.status == 1)
         #expect(embed.stderr.contains("truncated.jpg"))
@@ -85,22 +85,8 @@ struct EmbedCommandTests {
         #expect(lines.first == "2 1280 float32 0.0")
         #expect(Array(lines.dropFirst()) == [coffee, chelsea])
 
-        let predict = try runCBR(["predict", coffee, "--model", model.path, "--top", "2"])
+        let predict = try CLIRun.cbr(["predict", coffee, "--model", model.path, "--top", "2"])
         #expect(predict.status == 0)
         #expect(predict.stdout.hasPrefix(coffee + "\t967:"))
-    }
-
-    private func runCBR(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = TestData.cbrBinary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
 }

@@ -5,18 +5,6 @@ import TestSupport
 
 /// Damaged files at many places never crash the decoder: each decode returns an image or throws `ImageError`.
 @Suite struct RobustnessTests {
-    /// A small deterministic generator (SplitMix64) so that failures reproduce.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Decodes each variant; counts how many decoded and how many threw.
     func survey(_ variants: [[UInt8]], label: String) -> (decoded: Int, failed: Int) {
         let decoder = ImageDecoder(maxPixels: 4_000_000)
@@ -35,7 +23,7 @@ import TestSupport
     }
 
     func variants(of original: [UInt8], seed: UInt64) -> [[UInt8]] {
-        var random = SplitMix(state: seed)
+        var random = SeededGenerator(state: seed)
         var result: [[UInt8]] = []
         for i in 1 ... 120 {                                   // every truncation length class
             result.append(Array(original.prefix(original.count * i / 121)))

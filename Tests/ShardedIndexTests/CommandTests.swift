@@ -6,22 +6,6 @@ import TestSupport
 /// `cbr index import|remove|compact|info` and `cbr search`, run as the release binary, checked with numpy.
 @Suite("cbr index and cbr search commands")
 struct CommandTests {
-    /// Runs the release `cbr`; returns its exit status and standard error.
-    @discardableResult
-    static func cbr(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = TestData.cbrBinary
-        process.arguments = arguments
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("cbr-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errURL) }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
-    }
-
     /// numpy's exact top-k (the brute-force reference), skipping rows of `removed` labels.
     static let reference = """
         import h5py, numpy as np, sys, json
@@ -60,7 +44,7 @@ struct CommandTests {
                 f["wrong"] = rng.standard_normal((5, 47)).astype("float32")
             """, [input.path, queries.path])
         let index = dir.appendingPathComponent("index").path
-        let imported = try Self.cbr(["index", "import", input.path, "--index", index, "--shard-size", "\(400 * 48 * 4)"])
+        let imported = try CLIRun.cbr(["index", "import", input.path, "--index", index, "--shard-size", "\(400 * 48 * 4)"])
         #expect(imported.status == 0)
         #expect(imported.stderr.contains("3000 rows were not unit length and were normalized"))
         let reader = try ShardedIndexReader(directory: URL(fileURLWithPath: index))
@@ -69,7 +53,7 @@ struct CommandTests {
 
         for (k, mode) in [(10, [String]()), (25, ["--in-memory"])] {
             let out = dir.appendingPathComponent("R\(k).h5").path
-            let searched = try Self.cbr(["search", queries.path, "--index", index, "--k", "\(k)", "--out", out] + mode)
+            let searched = try CLIRun.cbr(["search", queries.path, "--index", index, "--k", "\(k)", "--out", out] + mode)
             #expect(searched.status == 0)
             #expect(searched.stderr.contains("37 of 37 queries were not unit length"))
             let check = try TestData.runPython(Self.reference, [input.path, queries.path, out, "[]"])
@@ -77,25 +61,25 @@ struct CommandTests {
         }
 
         // Remove class "7" (the input's integer label 7): searches skip it at once, compact drops it.
-        #expect(try Self.cbr(["index", "remove", "--class", "7", index]).status == 0)
+        #expect(try CLIRun.cbr(["index", "remove", "--class", "7", index]).status == 0)
         let masked = dir.appendingPathComponent("masked.h5").path
-        #expect(try Self.cbr(["search", queries.path, "--index", index, "--k", "10", "--out", masked]).status == 0)
+        #expect(try CLIRun.cbr(["search", queries.path, "--index", index, "--k", "10", "--out", masked]).status == 0)
         #expect(try TestData.runPython(Self.reference, [input.path, queries.path, masked, "[7]"]).contains("\"ids\": true"))
-        #expect(try Self.cbr(["index", "compact", index]).status == 0)
+        #expect(try CLIRun.cbr(["index", "compact", index]).status == 0)
         let compacted = try ShardedIndexReader(directory: URL(fileURLWithPath: index))
         let sevens = try TestData.runPython("import h5py, sys; print(int((h5py.File(sys.argv[1])['labels'][:] == 7).sum()))", [input.path])
         #expect(compacted.rowCount == 3000 - Int(sevens.trimmingCharacters(in: .whitespacesAndNewlines))!)
         #expect(sevens != "0\n")
-        #expect(try Self.cbr(["index", "info", "--verify", index]).status == 0)
+        #expect(try CLIRun.cbr(["index", "info", "--verify", index]).status == 0)
 
         // A dimension mismatch and a corrupt shard are clear errors, exit code 2.
-        let wrong = try Self.cbr(["search", queries.path, "--dataset", "wrong", "--index", index, "--k", "3", "--out", masked])
+        let wrong = try CLIRun.cbr(["search", queries.path, "--dataset", "wrong", "--index", index, "--k", "3", "--out", masked])
         #expect(wrong.status == 2 && wrong.stderr.contains("dimension mismatch: the index has d = 48, got d = 47"))
         let shard = URL(fileURLWithPath: index).appendingPathComponent(compacted.manifest.shards[0].file)
         try TestData.runPython("import h5py,sys\nwith h5py.File(sys.argv[1], 'r+') as f: f['embeddings'][0, 0] += 0.5", [shard.path])
-        let corrupt = try Self.cbr(["search", queries.path, "--index", index, "--k", "3", "--out", masked])
+        let corrupt = try CLIRun.cbr(["search", queries.path, "--index", index, "--k", "3", "--out", masked])
         #expect(corrupt.status == 2 && corrupt.stderr.contains("corrupt shard: embeddings checksum"))
-        #expect(try Self.cbr(["index", "info", "--verify", index]).status == 2)
+        #expect(try CLIRun.cbr(["index", "info", "--verify", index]).status == 2)
         try? FileManager.default.removeItem(at: dir)
     }
 }

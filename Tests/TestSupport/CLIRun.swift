@@ -2,23 +2,23 @@ import Foundation
 import TestSupport
 
 /// Runs the release-built `cbr` as a subprocess with `CBR_HOME` set, output captured through files.
-struct CLIRun {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct CLIRun: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 
-    static func cbr(_ arguments: [String], in directory: URL? = nil) throws -> CLIRun {
+    public static func cbr(_ arguments: [String], in directory: URL? = nil) throws -> CLIRun {
         let process = try start(arguments, in: directory)
         process.process.waitUntilExit()
         return process.finish()
     }
 
-    struct Running {
-        let process: Process
+    public struct Running {
+        public let process: Process
         let out: URL
         let err: URL
 
-        func finish() -> CLIRun {
+        public func finish() -> CLIRun {
             defer {
                 try? FileManager.default.removeItem(at: out)
                 try? FileManager.default.removeItem(at: err)
@@ -29,7 +29,7 @@ struct CLIRun {
         }
     }
 
-    static func start(_ arguments: [String], in directory: URL? = nil) throws -> Running {
+    public static func start(_ arguments: [String], in directory: URL? = nil) throws -> Running {
         let process = Process()
         process.executableURL = TestData.cbrBinary
         process.arguments = arguments
