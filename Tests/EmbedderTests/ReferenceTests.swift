@@ -10,17 +10,12 @@ import TestSupport
         let dir = try TestData.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let features = dir.appendingPathComponent("f.f32")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestData.python)
-        process.arguments = [Fixtures.referenceScript.path, try Fixtures.checkpoint(variant).path,
-                             "--image", TestData.photo("chelsea.png").path, TestData.photo("coffee.png").path,
-                             "--features", features.path, "--top", "1"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, text, _) = try ChildProcess.run(
+            TestData.python,
+            [Fixtures.referenceScript.path, try Fixtures.checkpoint(variant).path,
+             "--image", TestData.photo("chelsea.png").path, TestData.photo("coffee.png").path,
+             "--features", features.path, "--top", "1"])
+        #expect(status == 0)
         let top = text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         #expect(top.count == 2)
         #expect([281, 282, 285].contains(top.first ?? -1), "chelsea.png top-1 \(top)")

@@ -141,15 +141,8 @@ import TestSupport
         let file = try H5File.create(at: path)
         try file.createDataset("e", values: [Float16(1), 2])
         try file.close()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/h5dump")
-        process.arguments = ["-d", "/e", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, output, _) = try ChildProcess.run("/usr/bin/h5dump", ["-d", "/e", path])
+        #expect(status == 0)
         #expect(output.contains("16-bit little-endian floating-point"))
         #expect(output.contains("DATA {"))
     }

@@ -20,12 +20,11 @@ import TestSupport
         for _ in 0..<12 {
             let running = try CLIRun.start(arguments)
             usleep(UInt32.random(in: 50_000...500_000, using: &generator))
-            let finished = !running.process.isRunning
+            let finished = !running.child.isRunning
             if !finished {
-                kill(running.process.processIdentifier, SIGKILL)
+                running.child.kill()
                 killed += 1
             }
-            running.process.waitUntilExit()
             _ = running.finish()
             if FileManager.default.fileExists(atPath: Manifest.url(in: index).path) {
                 let reader = try ShardedIndexReader(directory: index)

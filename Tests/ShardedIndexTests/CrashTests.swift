@@ -26,16 +26,10 @@ struct CrashTests {
         return (fbin, labels, data)
     }
 
-    static func importProcess(_ fbin: URL, _ labels: URL, _ index: URL) throws -> Process {
-        let process = Process()
-        process.executableURL = TestData.cbrBinary
+    static func importProcess(_ fbin: URL, _ labels: URL, _ index: URL) throws -> ChildProcess {
         // 128 rows per shard: hundreds of commits, so that kills land in every phase of one.
-        process.arguments = ["index", "import", fbin.path, "--labels", labels.path, "--index", index.path,
-                             "--shard-size", "\(128 * dimension * 4)", "--batch", "500", "--resume"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        try start(["index", "import", fbin.path, "--labels", labels.path, "--index", index.path,
+                   "--shard-size", "\(128 * dimension * 4)", "--batch", "500", "--resume"])
     }
 
     /// Checks the committed state: rows exactly once, equal to the source. Returns the committed count.
@@ -67,8 +61,7 @@ struct CrashTests {
         let reference = dir.appendingPathComponent("reference")
         let started = Date()
         let full = try Self.importProcess(fbin, labels, reference)
-        full.waitUntilExit()
-        #expect(full.terminationStatus == 0)
+        #expect(full.wait() == 0)
         let duration = Date().timeIntervalSince(started)
         #expect(try Self.check(reference, data) == Self.rows)
 
@@ -79,15 +72,14 @@ struct CrashTests {
             let process = try Self.importProcess(fbin, labels, index)
             let delay = Double.random(in: 0.02...max(0.05, duration / 8), using: &generator)
             usleep(useconds_t(delay * 1e6))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.kill()
+            process.wait()
             let count = try Self.check(index, data)
             #expect(count >= (committed.last ?? 0), "a kill lost committed rows")
             committed.append(count)
         }
         let last = try Self.importProcess(fbin, labels, index)
-        last.waitUntilExit()
-        #expect(last.terminationStatus == 0)
+        #expect(last.wait() == 0)
         #expect(try Self.check(index, data) == Self.rows)
         let reader = try ShardedIndexReader(directory: index)
         #expect(try Set(reader.allIDs()) == Set((0..<Self.rows).map { String($0) }))
@@ -101,14 +93,8 @@ struct CrashTests {
     }
 
     /// Runs `cbr` with `arguments` in the background.
-    static func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = TestData.cbrBinary
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    static func start(_ arguments: [String]) throws -> ChildProcess {
+        try ChildProcess(TestData.cbrBinary.path, arguments)
     }
 
     /// The live (not removed) ids of the index, each checked to appear once.
@@ -125,12 +111,10 @@ struct CrashTests {
         let (fbin, labels, data) = try Self.source(in: dir)
         let index = dir.appendingPathComponent("index")
         let build = try Self.importProcess(fbin, labels, index)
-        build.waitUntilExit()
-        #expect(build.terminationStatus == 0)
+        #expect(build.wait() == 0)
         let removedNames = ["class-3", "class-17", "class-41"]
         let remove = try Self.start(["index", "remove"] + removedNames.flatMap { ["--class", $0] } + [index.path])
-        remove.waitUntilExit()
-        #expect(remove.terminationStatus == 0)
+        #expect(remove.wait() == 0)
         let expected = (0..<Self.rows).filter { !removedNames.contains(data.classNames[$0]) }.map { String($0) }
         #expect(try Self.liveIDs(index) == expected)
 
@@ -139,25 +123,24 @@ struct CrashTests {
         try FileManager.default.copyItem(at: index, to: copy)
         let started = Date()
         let timed = try Self.start(["index", "compact", copy.path])
-        timed.waitUntilExit()
+        let timedStatus = timed.wait()
         let duration = Date().timeIntervalSince(started)
-        #expect(timed.terminationStatus == 0)
+        #expect(timedStatus == 0)
 
         var generator = SystemRandomNumberGenerator()
         var outcomes: [Int] = []
         for _ in 0..<10 {
             let process = try Self.start(["index", "compact", index.path])
             usleep(useconds_t(Double.random(in: 0.01...max(0.02, duration * 0.9), using: &generator) * 1e6))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.kill()
+            process.wait()
             #expect(try Self.liveIDs(index) == expected)
             let reader = try ShardedIndexReader(directory: index)
             outcomes.append(reader.rowCount)
             if reader.rowCount == expected.count { break }  // the switch happened: nothing left to interrupt
         }
         let last = try Self.start(["index", "compact", index.path])
-        last.waitUntilExit()
-        #expect(last.terminationStatus == 0)
+        #expect(last.wait() == 0)
         let reader = try ShardedIndexReader(directory: index)
         #expect(reader.rowCount == expected.count)
         #expect(try reader.allIDs() == expected)

@@ -49,25 +49,9 @@ extension TestData {
     /// returns its standard output, or throws with its standard error when it fails.
     @discardableResult
     public static func runPython(_ script: String, _ arguments: [String] = []) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script] + arguments
-        // stderr goes to a file so that a chatty script cannot block on a full pipe while stdout drains.
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("cbr-py-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errURL) }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errData = (try? Data(contentsOf: errURL)) ?? Data()
-        guard process.terminationStatus == 0 else {
-            throw PythonFailure(status: process.terminationStatus,
-                                stderr: String(decoding: errData, as: UTF8.self))
-        }
-        return String(decoding: outData, as: UTF8.self)
+        let result = try ChildProcess.run(python, ["-c", script] + arguments)
+        guard result.status == 0 else { throw PythonFailure(status: result.status, stderr: result.stderr) }
+        return result.stdout
     }
 }
 
