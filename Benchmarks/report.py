@@ -131,10 +131,11 @@ def main():
                 f"SGEMM peak measured in the run: {search['peak']:.1f} GFLOP/s. cbr searches its in-memory index; "
                 "ids are checked against FAISS (equal up to ties).", "",
                 table(["dtype", "Q", "k", "FAISS q/s", "numpy q/s", "cbr q/s", "cbr/FAISS", "cbr/numpy", "GFLOP/s",
-                       "% peak", "GB/s", "ids = FAISS (up to ties)"],
+                       "% peak", "GB/s", "ids = FAISS (up to ties)", "rounds"],
                       [[r["dtype"], r["q"], r["k"], f"{r['faiss_qps']:.1f}", f"{r['numpy_qps']:.1f}",
                         f"{r['cbr_qps']:.1f}", f"{r['vs_faiss']:.2f}", f"{r['vs_numpy']:.2f}", f"{r['gflops']:.1f}",
-                        f"{r['peak_pct']:.0f}%", f"{r['gbps']:.1f}", f"{r['ids_ties']}/{r['q']}"]
+                        f"{r['peak_pct']:.0f}%", f"{r['gbps']:.1f}", f"{r['ids_ties']}/{r['q']}",
+                        r.get("repeats", "")]
                        for r in search["rows"]]), ""]
         kmax = max(r["k"] for r in search["rows"])
         fig, ax = plt.subplots(figsize=(6, 4))

@@ -27,6 +27,8 @@ def parse_args():
     p.add_argument("--k", default="10,100", help="comma-separated k values")
     p.add_argument("--dtype", default="float32,float16", help="cbr row types (peers always use float32)")
     p.add_argument("--repeats", type=int, default=5, help="interleaved timed rounds per configuration")
+    p.add_argument("--large-q", default="", help="comma-separated large batch sizes, run at the largest k only")
+    p.add_argument("--large-repeats", type=int, default=1, help="interleaved timed rounds for --large-q")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--clusters", type=int, default=0, help="default: n / 100")
     p.add_argument("--seed", type=int, default=7)
@@ -160,6 +162,10 @@ def main():
     global QS
     QS = [int(v) for v in ARGS.q.split(",")]
     ks = [int(v) for v in ARGS.k.split(",")]
+    large = [int(v) for v in ARGS.large_q.split(",") if v]
+    configs = ([(q, k, ARGS.repeats, True) for q in QS for k in ks]
+               + [(q, max(ks), ARGS.large_repeats, False) for q in large])
+    QS += large
     dtypes = ARGS.dtype.split(",")
     clusters = ARGS.clusters or max(1, ARGS.n // 100)
     directory = ARGS.data_dir or os.path.join(HOME, "bench-data")
@@ -179,36 +185,36 @@ def main():
 
     rows, ids_dir = [], os.path.join(directory, "ids")
     os.makedirs(ids_dir, exist_ok=True)
-    for q in QS:
+    for q, k, repeats, warm in configs:
         xq = np.ascontiguousarray(xq_all[:q])
-        for k in ks:
-            faiss_ids = index.search(xq, k)[1]  # warm-up, and the reference ids
+        paths = {dt: os.path.join(ids_dir, f"ids_{dt}_q{q}_k{k}.i64") for dt in dtypes}
+        if warm:  # warm-up rounds, untimed; the large batches take long enough not to need them
+            index.search(xq, k)
             numpy_search(xb, xq, k)
             for dtype in dtypes:
-                cbr.ask(f"{dtype} {q} {k} 1")  # warm-up
-            times = {"faiss": [], "numpy": []} | {dt: [] for dt in dtypes}
-            for _ in range(ARGS.repeats):
-                times["faiss"].append(timed(lambda: index.search(xq, k))[0])
-                times["numpy"].append(timed(lambda: numpy_search(xb, xq, k))[0])
-                for dtype in dtypes:
-                    times[dtype] += cbr.ask(f"{dtype} {q} {k} 1")["seconds"]
-            med = {name: float(np.median(v)) for name, v in times.items()}
-            for dtype in dtypes:
-                path = os.path.join(ids_dir, f"ids_{dtype}_q{q}_k{k}.i64")
-                cbr.ask(f"{dtype} {q} {k} 1 {path}")
-                ids = np.fromfile(path, dtype=np.int64).reshape(q, k)
-                exact, ties = agreement(ids, faiss_ids, xb, xq)
-                width = 4 if dtype == "float32" else 2
-                s = med[dtype]
-                rows.append(dict(
-                    dtype=dtype, q=q, k=k, faiss_qps=q / med["faiss"], numpy_qps=q / med["numpy"], cbr_qps=q / s,
-                    vs_faiss=med["faiss"] / s, vs_numpy=med["numpy"] / s,
-                    gflops=2 * ARGS.n * ARGS.d * q / s / 1e9, peak_pct=100 * 2 * ARGS.n * ARGS.d * q / s / 1e9 / peak,
-                    gbps=ARGS.n * ARGS.d * width / s / 1e9, ids_exact=exact, ids_ties=ties,
-                    times={name: v for name, v in times.items()}))
-                r = rows[-1]
-                log(f"{dtype} Q={q} k={k}: faiss {r['faiss_qps']:.1f} numpy {r['numpy_qps']:.1f} "
-                    f"cbr {r['cbr_qps']:.1f} q/s ({r['vs_faiss']:.2f}x faiss, {r['vs_numpy']:.2f}x numpy)")
+                cbr.ask(f"{dtype} {q} {k} 1")
+        times = {"faiss": [], "numpy": []} | {dt: [] for dt in dtypes}
+        for _ in range(repeats):
+            seconds, (_, faiss_ids) = timed(lambda: index.search(xq, k))
+            times["faiss"].append(seconds)
+            times["numpy"].append(timed(lambda: numpy_search(xb, xq, k))[0])
+            for dtype in dtypes:  # every round writes its ids; the last round's are checked
+                times[dtype] += cbr.ask(f"{dtype} {q} {k} 1 {paths[dtype]}")["seconds"]
+        med = {name: float(np.median(v)) for name, v in times.items()}
+        for dtype in dtypes:
+            ids = np.fromfile(paths[dtype], dtype=np.int64).reshape(q, k)
+            exact, ties = agreement(ids, faiss_ids, xb, xq)
+            width = 4 if dtype == "float32" else 2
+            s = med[dtype]
+            rows.append(dict(
+                dtype=dtype, q=q, k=k, faiss_qps=q / med["faiss"], numpy_qps=q / med["numpy"], cbr_qps=q / s,
+                vs_faiss=med["faiss"] / s, vs_numpy=med["numpy"] / s,
+                gflops=2 * ARGS.n * ARGS.d * q / s / 1e9, peak_pct=100 * 2 * ARGS.n * ARGS.d * q / s / 1e9 / peak,
+                gbps=ARGS.n * ARGS.d * width / s / 1e9, ids_exact=exact, ids_ties=ties, repeats=repeats,
+                times={name: v for name, v in times.items()}))
+            r = rows[-1]
+            log(f"{dtype} Q={q} k={k}: faiss {r['faiss_qps']:.1f} numpy {r['numpy_qps']:.1f} "
+                f"cbr {r['cbr_qps']:.1f} q/s ({r['vs_faiss']:.2f}x faiss, {r['vs_numpy']:.2f}x numpy)")
     rss = cbr.ask(f"{dtypes[0]} 1 1 1")["rss"]
     cbr.close()
 
@@ -220,7 +226,7 @@ def main():
              for r in rows]
     widths = [max(len(c) for c in col) for col in zip(head, *table)]
     print(f"# exact top-k search, N = {ARGS.n}, d = {ARGS.d}, {ARGS.threads} threads, "
-          f"medians of {ARGS.repeats} interleaved rounds")
+          f"medians of {ARGS.repeats} interleaved rounds" + (f" ({ARGS.large_repeats} for Q = {ARGS.large_q})" if large else ""))
     for line in [head, ["-" * w for w in widths]] + table:
         print("  ".join(c.rjust(w) for c, w in zip(line, widths)))
     print(f"SGEMM peak 4096x4096x1280 in this run: {peak:.1f} GFLOP/s; FAISS {faiss.__version__}, "

@@ -23,8 +23,10 @@ import Foundation
 /// scores. With 512 rows × 1280 d that is 2.6 MB of rows, shared by the two cores in the 32 MB L3 while
 /// several query chunks run against it, and 256 × 512 floats = 512 KB of scores, which stay in the 1 MB
 /// L2 between the SGEMM writing them and the heap scan reading them; 512 rows are also enough for
-/// OpenBLAS to run its kernel at full speed. The source's block size (`SearchOptions.blockRows`) is
-/// only the streaming granularity.
+/// OpenBLAS to run its kernel at full speed. Batches of 1024+ queries use 2048-row tiles × 1024-query
+/// chunks instead: their scores (8 MB) spill to L3, but OpenBLAS packs each operand a quarter as often,
+/// which is worth more there. The source's block size (`SearchOptions.blockRows`) is only the streaming
+/// granularity.
 public enum ExactSearch {
     /// Rows per source block: 16384 rows of d = 1280 are 80 MB in float32 (40 MB in float16), large
     /// enough that per-block costs (thread dispatch, a shard read) vanish, small enough for bounded RAM.
@@ -37,6 +39,12 @@ public enum ExactSearch {
         package var fusedMaxQueries = 2
         package var tileRows = 512
         package var queryChunk = 256
+        /// From this many queries on, items are `largeTileRows × largeQueryChunk`: bigger SGEMMs pack
+        /// their operands less often (Q = 4096 at N = 100k: 705 → 758 queries/s with 2048 × 1024, while
+        /// Q = 16 loses with tiles above 512 rows and Q = 256 gains only within the noise).
+        package var largeBatch = 1024
+        package var largeTileRows = 2048
+        package var largeQueryChunk = 1024
         package init() {}
     }
 
@@ -123,8 +131,9 @@ struct Plan: Sendable {
         self.k = k
         mode = queries <= tuning.fusedMaxQueries ? .fused : .gemm
         threads = max(1, requested)
-        tileRows = max(8, tuning.tileRows)
-        queryChunk = max(1, min(queries, tuning.queryChunk))
+        let large = queries >= tuning.largeBatch
+        tileRows = max(8, large ? tuning.largeTileRows : tuning.tileRows)
+        queryChunk = max(1, min(queries, large ? tuning.largeQueryChunk : tuning.queryChunk))
     }
 }
 

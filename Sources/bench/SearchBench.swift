@@ -29,6 +29,9 @@ struct SearchBench: ParsableCommand {
     @Option(help: "Kernel tuning: tile rows.") var tileRows = ExactSearch.Tuning().tileRows
     @Option(help: "Kernel tuning: query chunk per SGEMM.") var queryChunk = ExactSearch.Tuning().queryChunk
     @Option(help: "Kernel tuning: largest batch for the fused SIMD scan.") var fusedMax = ExactSearch.Tuning().fusedMaxQueries
+    @Option(help: "Kernel tuning: smallest batch using the large tiles and chunks.") var largeBatch = ExactSearch.Tuning().largeBatch
+    @Option(help: "Kernel tuning: tile rows for large batches.") var largeTileRows = ExactSearch.Tuning().largeTileRows
+    @Option(help: "Kernel tuning: query chunk per SGEMM for large batches.") var largeQueryChunk = ExactSearch.Tuning().largeQueryChunk
     @Flag(help: "Read commands from stdin (`<dtype> <q> <k> <repeats> [ids file]` or `peak`), answer JSON lines.")
     var serve = false
     @Option(help: "Also write the table as JSON to this file.") var json: String?
@@ -72,6 +75,9 @@ struct SearchBench: ParsableCommand {
         t.tileRows = tileRows
         t.queryChunk = queryChunk
         t.fusedMaxQueries = fusedMax
+        t.largeBatch = largeBatch
+        t.largeTileRows = largeTileRows
+        t.largeQueryChunk = largeQueryChunk
         return t
     }
 

@@ -51,7 +51,10 @@ func expectAgrees(_ results: SearchResults, _ reference: Reference, data: Cluste
         var tileRows = 512
         var queryChunk = 256
         var testDescription: String {
-            "N=\(n) d=\(d) Q=\(q) k=\(k) block=\(blockRows) tile=\(tileRows)×\(queryChunk) \(type) threads=\(threads)"
+            let tuning = ExactSearch.Tuning()
+            let tile = q >= tuning.largeBatch ? "large tile=\(tuning.largeTileRows)×\(tuning.largeQueryChunk)"
+                                              : "tile=\(tileRows)×\(queryChunk)"
+            return "N=\(n) d=\(d) Q=\(q) k=\(k) block=\(blockRows) \(tile) \(type) threads=\(threads)"
         }
     }
 
@@ -68,6 +71,8 @@ func expectAgrees(_ results: SearchResults, _ reference: Reference, data: Cluste
             all.append(Case(n: 2500, d: 1280, q: 1, k: 100, blockRows: 16384, type: type, threads: 2))
             all.append(Case(n: 2500, d: 1280, q: 16, k: 10, blockRows: 700, type: type, threads: 2))
             all.append(Case(n: 2500, d: 1280, q: 80, k: 100, blockRows: 1000, type: type, threads: 1))
+            // A large batch: 2048-row tiles × 1024-query chunks, each cut short at the ends.
+            all.append(Case(n: 4500, d: 48, q: 1100, k: 20, blockRows: 3000, type: type, threads: 2))
             all.append(Case(n: 1, d: 8, q: 5, k: 3, blockRows: 1, type: type, threads: 2))
             all.append(Case(n: 40, d: 24, q: 2, k: 1, blockRows: 7, type: type, threads: 3))
         }
