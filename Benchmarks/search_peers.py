@@ -30,6 +30,9 @@ def parse_args():
     p.add_argument("--large-q", default="", help="comma-separated large batch sizes, run at the largest k only")
     p.add_argument("--large-repeats", type=int, default=1, help="interleaved timed rounds for --large-q")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--pause", type=float, default=0.5,
+                   help="seconds of idle before each timed call, so that the previous peer's BLAS/OpenMP "
+                        "threads have stopped spinning")
     p.add_argument("--clusters", type=int, default=0, help="default: n / 100")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--data-dir", default=None, help="default: $CBR_HOME/bench-data")
@@ -153,6 +156,7 @@ def agreement(ids, reference, xb, xq, tolerance=1e-5):
 
 
 def timed(fn):
+    time.sleep(ARGS.pause)
     start = time.perf_counter()
     out = fn()
     return time.perf_counter() - start, out
@@ -199,6 +203,7 @@ def main():
             times["faiss"].append(seconds)
             times["numpy"].append(timed(lambda: numpy_search(xb, xq, k))[0])
             for dtype in dtypes:  # every round writes its ids; the last round's are checked
+                time.sleep(ARGS.pause)
                 times[dtype] += cbr.ask(f"{dtype} {q} {k} 1 {paths[dtype]}")["seconds"]
         med = {name: float(np.median(v)) for name, v in times.items()}
         for dtype in dtypes:
