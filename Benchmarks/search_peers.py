@@ -3,8 +3,8 @@
 
 Generates L2-normalized clustered vectors from a seed (cached as big-ann .fbin files), loads them into FAISS
 and numpy, starts `bench search --serve` on the same files, and then, for every configuration, times the
-three interleaved (FAISS, numpy, cbr, FAISS, numpy, cbr, ...) so that load on the machine hits all of them
-alike; medians are reported with the ratios cbr/FAISS and cbr/numpy. cbr's ids are checked against FAISS's
+three interleaved, round by round, starting each round with the next one (FAISS, numpy, cbr; numpy, cbr,
+FAISS; ...) so that load on the machine hits all of them alike; medians are reported with the ratios cbr/FAISS and cbr/numpy. cbr's ids are checked against FAISS's
 (equal up to ties: a differing id must score within 1e-5 of the k-th best).
 
 Run Benchmarks/setup first (faiss-cpu and numpy in $CBR_HOME/bench-venv), build with
@@ -101,19 +101,27 @@ def dataset(n, d, queries, clusters, seed, directory):
 
 # --- peers ----------------------------------------------------------------------------------------
 
-def numpy_search(xb, xq, k):
-    """matmul + argpartition + sort of the k best; query batches bound the score matrix to 1 GiB."""
-    n = xb.shape[0]
-    step = max(1, (1 << 28) // n)
-    ids = np.empty((len(xq), k), dtype=np.int64)
-    for s in range(0, len(xq), step):
-        scores = xq[s:s + step] @ xb.T
+class NumpySearch:
+    """matmul into one reused score buffer (at most 1 GiB), then per query argpartition of the k best and a
+    sort of those. Nothing large is allocated per call: on this VM, freeing gigabytes hands the pages back
+    to the host (free page reporting), which slowed whichever search ran next by 5-10% for several seconds,
+    and fresh pages made numpy itself about half as fast."""
+
+    def __init__(self, xb, max_queries):
+        self.xb = xb
+        self.scores = np.empty((min(max_queries, max(1, (1 << 28) // xb.shape[0])), xb.shape[0]), np.float32)
+
+    def __call__(self, xq, k):
+        n, step = self.xb.shape[0], self.scores.shape[0]
         kk = min(k, n)
-        part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
-        top = np.take_along_axis(scores, part, axis=1)
-        order = np.argsort(-top, axis=1, kind="stable")
-        ids[s:s + step, :kk] = np.take_along_axis(part, order, axis=1)
-    return ids
+        ids = np.empty((len(xq), k), dtype=np.int64)
+        for s in range(0, len(xq), step):
+            block = self.scores[:min(step, len(xq) - s)]
+            np.matmul(xq[s:s + step], self.xb.T, out=block)
+            for i, row in enumerate(block):
+                part = np.argpartition(row, n - kk)[n - kk:]
+                ids[s + i, :kk] = part[np.argsort(-row[part], kind="stable")]
+        return ids
 
 
 class Cbr:
@@ -183,6 +191,7 @@ def main():
     # numpy works on FAISS's own copy of the rows: one copy of the index in this process.
     xb = faiss.rev_swig_ptr(index.get_xb(), ARGS.n * ARGS.d).reshape(ARGS.n, ARGS.d)
     xq_all = read_fbin(query)
+    numpy_search = NumpySearch(xb, max(QS))
     cbr = Cbr(binary, base, query, ARGS.threads, ARGS.bench_args.split())
     peak = cbr.ask("peak")["gflops"]
     log(f"SGEMM peak (cbr's OpenBLAS, 4096x4096x1280, {ARGS.threads} threads): {peak:.1f} GFLOP/s")
@@ -192,19 +201,19 @@ def main():
     for q, k, repeats, warm in configs:
         xq = np.ascontiguousarray(xq_all[:q])
         paths = {dt: os.path.join(ids_dir, f"ids_{dt}_q{q}_k{k}.i64") for dt in dtypes}
+        calls = [("faiss", lambda: index.search(xq, k)[1]), ("numpy", lambda: numpy_search(xq, k))]
+        calls += [(dt, (lambda dt=dt: cbr.ask(f"{dt} {q} {k} 1 {paths[dt]}")["seconds"][0])) for dt in dtypes]
         if warm:  # warm-up rounds, untimed; the large batches take long enough not to need them
-            index.search(xq, k)
-            numpy_search(xb, xq, k)
-            for dtype in dtypes:
-                cbr.ask(f"{dtype} {q} {k} 1")
-        times = {"faiss": [], "numpy": []} | {dt: [] for dt in dtypes}
-        for _ in range(repeats):
-            seconds, (_, faiss_ids) = timed(lambda: index.search(xq, k))
-            times["faiss"].append(seconds)
-            times["numpy"].append(timed(lambda: numpy_search(xb, xq, k))[0])
-            for dtype in dtypes:  # every round writes its ids; the last round's are checked
-                time.sleep(ARGS.pause)
-                times[dtype] += cbr.ask(f"{dtype} {q} {k} 1 {paths[dtype]}")["seconds"]
+            for _, call in calls:
+                call()
+        times = {name: [] for name, _ in calls}
+        for round in range(repeats):
+            # The order turns each round, so that no peer always runs right after the same other one.
+            for name, call in calls[round % len(calls):] + calls[:round % len(calls)]:
+                seconds, out = timed(call)
+                if name == "faiss":
+                    faiss_ids = out
+                times[name].append(out if name in dtypes else seconds)
         med = {name: float(np.median(v)) for name, v in times.items()}
         for dtype in dtypes:
             ids = np.fromfile(paths[dtype], dtype=np.int64).reshape(q, k)
