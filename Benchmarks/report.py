@@ -84,7 +84,10 @@ def main():
            f"Measured {machine.get('date', '?')} on {cpu_model()}, {os.cpu_count()} cores, cbr {commit}, "
            f"by `Benchmarks/run {args.mode}` (each part says when it ran; `BENCH_STEPS` can rerun parts alone).",
            "Peers ran in the same invocation on the same data, interleaved; compare ratios, not absolute rates "
-           "(these shared 2-core machines drift by ±30%).", ""] + [f"> {n}" for n in args.note] + [""]
+           "(these shared 2-core machines drift by ±30%)."]
+    if machine.get("blas"):
+        out += [f"cbr's BLAS: {machine['blas']}."]
+    out += [""] + [f"> {n}" for n in args.note] + [""]
 
     # --- targets ---------------------------------------------------------------------------------
     targets = []
@@ -129,8 +132,10 @@ def main():
     if search:
         out += [f"## Exact top-k search, N = {search['n']:,}, d = {search['d']}, {search['threads']} threads", "",
                 f"_Measured {measured(folder, 'search.json')}._ "
-                f"SGEMM peak measured in the run: {search['peak']:.1f} GFLOP/s. cbr searches its in-memory index; "
-                "ids are checked against FAISS (equal up to ties).", "",
+                f"SGEMM peak measured in the run (cbr's OpenBLAS): {search['peak']:.1f} GFLOP/s. cbr searches its "
+                "in-memory index; ids are checked against FAISS (equal up to ties). numpy: matmul into one reused "
+                "score buffer, argpartition per query. Each round runs the three in turn, starting with the next "
+                "one each round.", "",
                 table(["dtype", "Q", "k", "FAISS q/s", "numpy q/s", "cbr q/s", "cbr/FAISS", "cbr/numpy", "GFLOP/s",
                        "% peak", "GB/s", "ids = FAISS (up to ties)", "rounds"],
                       [[r["dtype"], r["q"], r["k"], f"{r['faiss_qps']:.1f}", f"{r['numpy_qps']:.1f}",

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 /// What a result was measured on: printed with every table and stored with every JSON result.
@@ -7,6 +8,8 @@ struct Machine: Codable, Sendable {
     var memoryGiB: Double
     var date: String
     var commit: String
+    /// OpenBLAS's build and the kernels it chose for this CPU (`OPENBLAS_CORETYPE` overrides the choice).
+    var blas: String?
 
     static func current() -> Machine {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
@@ -19,11 +22,18 @@ struct Machine: Codable, Sendable {
                        cores: ProcessInfo.processInfo.activeProcessorCount,
                        memoryGiB: Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824,
                        date: formatter.string(from: Date()),
-                       commit: gitCommit())
+                       commit: gitCommit(),
+                       blas: blasDescription())
     }
 
     var summary: String {
         "\(cpu), \(cores) cores, \(String(format: "%.0f", memoryGiB)) GiB; \(date); cbr \(commit)"
+            + (blas.map { "; \($0)" } ?? "")
+    }
+
+    /// OpenBLAS's configuration string, which names the kernels chosen (e.g. "… DYNAMIC_ARCH … Cooperlake …").
+    private static func blasDescription() -> String? {
+        openblas_get_config().map { String(cString: $0) }
     }
 
     /// The checkout's commit (with `+dirty` when the tree has changes), or `CBR_COMMIT` when set.
