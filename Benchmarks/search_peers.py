@@ -4,8 +4,9 @@
 Generates L2-normalized clustered vectors from a seed (cached as big-ann .fbin files), loads them into FAISS
 and numpy, starts `bench search --serve` on the same files, and then, for every configuration, times the
 three interleaved, round by round, starting each round with the next one (FAISS, numpy, cbr; numpy, cbr,
-FAISS; ...) so that load on the machine hits all of them alike; medians are reported with the ratios cbr/FAISS and cbr/numpy. cbr's ids are checked against FAISS's
-(equal up to ties: a differing id must score within 1e-5 of the k-th best).
+FAISS; ...) so that load on the machine hits all of them alike; medians are reported with the ratios
+cbr/FAISS and cbr/numpy. cbr's ids are checked against FAISS's (equal up to ties: a differing id must score
+within 1e-5 of the k-th best).
 
 Run Benchmarks/setup first (faiss-cpu and numpy in $CBR_HOME/bench-venv), build with
 `swift build -c release`, then e.g.
@@ -207,9 +208,11 @@ def main():
             for _, call in calls:
                 call()
         times = {name: [] for name, _ in calls}
-        for round in range(repeats):
-            # The order turns each round, so that no peer always runs right after the same other one.
-            for name, call in calls[round % len(calls):] + calls[:round % len(calls)]:
+        for turn in range(repeats):
+            # The order turns each round, so that no peer always runs right after the same other one. Every
+            # cbr call writes its ids; the last round's are checked against FAISS's from the same round.
+            start = turn % len(calls)
+            for name, call in calls[start:] + calls[:start]:
                 seconds, out = timed(call)
                 if name == "faiss":
                     faiss_ids = out
