@@ -3,7 +3,7 @@
 
     report.py RESULTS_DIR [--mode quick|full] [--seconds S]
 
-Every target of ../shared/ANCHORS.md that the run measured is listed with its ratio and whether it is met.
+Every performance target of the project that the run measured is listed with its ratio and whether it is met.
 """
 import argparse
 import json
@@ -126,7 +126,7 @@ def main():
         rows_n = report_rows(index_search)[0]["rows"]
         target(f"streaming search of {rows_n:,.0f} × 1280 float32: peak RSS (MB)", rss, 1536, fmt="{:.0f}",
                better="≤", shown="{:.0f}")
-    out += ["## Targets (../shared/ANCHORS.md)", "", table(["target", "measured", "target", ""], targets), ""]
+    out += ["## Targets (the project's performance goals, each a ratio against a peer in the same run)", "", table(["target", "measured", "target", ""], targets), ""]
 
     # --- search ------------------------------------------------------------------------------------
     if search:
