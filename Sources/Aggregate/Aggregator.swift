@@ -31,7 +31,7 @@ public struct Aggregator: Sendable {
     /// The classes present among `neighbours`, best first, at most `top` of them. Neighbours with a NaN
     /// score are ignored. Order of `neighbours` does not matter.
     @inlinable
-    public mutating func rank(_ neighbours: some Collection<Neighbor>, top: Int = .max) -> [ClassScore] {
+    public mutating func rank(_ neighbours: some Collection<ClassScore>, top: Int = .max) -> [ClassScore] {
         if let ranking = neighbours.withContiguousStorageIfAvailable({ rank(buffer: $0, top: top) }) {
             return ranking
         }
@@ -39,7 +39,7 @@ public struct Aggregator: Sendable {
     }
 
     /// `rank(_:top:)` over neighbours in contiguous memory.
-    public mutating func rank(buffer neighbours: UnsafeBufferPointer<Neighbor>, top: Int = .max) -> [ClassScore] {
+    public mutating func rank(buffer neighbours: UnsafeBufferPointer<ClassScore>, top: Int = .max) -> [ClassScore] {
         precondition(top >= 0, "top must be non-negative")
         slots.group(neighbours, groups: &memberships, classIDs: &classIDs)
         accumulate(neighbours)
@@ -47,7 +47,7 @@ public struct Aggregator: Sendable {
         return groups.prefix(top).map { ClassScore(classID: $0.classID, score: $0.score) }
     }
 
-    private mutating func accumulate(_ neighbours: UnsafeBufferPointer<Neighbor>) {
+    private mutating func accumulate(_ neighbours: UnsafeBufferPointer<ClassScore>) {
         groups.removeAll(keepingCapacity: true)
         for id in classIDs { groups.append(Group(classID: id)) }
         let exponent = exponent, rule = rule

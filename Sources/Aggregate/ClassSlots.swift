@@ -9,7 +9,7 @@ struct ClassSlots: Sendable {
 
     /// Numbers the distinct class ids of `neighbours` 0, 1, 2, … in order of first appearance, writes
     /// each neighbour's number to `groups` (−1 for a NaN score) and the distinct ids to `classIDs`.
-    mutating func group(_ neighbours: UnsafeBufferPointer<Neighbor>, groups: inout [Int32], classIDs: inout [Int32]) {
+    mutating func group(_ neighbours: UnsafeBufferPointer<ClassScore>, groups: inout [Int32], classIDs: inout [Int32]) {
         reset(forAtMost: neighbours.count)
         groups.removeAll(keepingCapacity: true)
         classIDs.removeAll(keepingCapacity: true)

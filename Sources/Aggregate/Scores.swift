@@ -1,5 +1,7 @@
 /// A class and a score: a query's aggregated class score, and also one neighbour of a query as the
-/// search returns it (the indexed row's class and its similarity).
+/// aggregator takes it (the indexed row's class and its similarity; ShardedIndex's `ClassScore` carries the
+/// row too). For the `prototype` rule the neighbours are hits of a search over the class prototypes
+/// instead (one entry per class, the score being the cosine to that class's mean embedding).
 public struct ClassScore: Hashable, Sendable, Codable {
     public var classID: Int32
     public var score: Float
@@ -9,11 +11,6 @@ public struct ClassScore: Hashable, Sendable, Codable {
         self.score = score
     }
 }
-
-/// One neighbour of a query: the class of the indexed row and its similarity. For the `prototype` rule
-/// the "neighbours" are hits of a search over the class prototypes instead (one entry per class, the
-/// score being the cosine to that class's mean embedding).
-public typealias Neighbor = ClassScore
 
 /// One line of a query's answer after unknown rejection: a class, or `unknown` (`classID == nil`).
 public struct Prediction: Hashable, Sendable, Codable {

@@ -100,12 +100,12 @@ public final class Classifier {
     /// Rankings of every query of `results`.
     static func rank(_ results: SearchResults, count: Int, aggregator: Aggregator, top: Int) -> [[ClassScore]] {
         var aggregator = aggregator
-        var neighbours: [Aggregate.Neighbor] = []
+        var neighbours: [ClassScore] = []
         neighbours.reserveCapacity(results.k)
         return (0..<count).map { query in
             neighbours.removeAll(keepingCapacity: true)
             for i in (query * results.k)..<((query + 1) * results.k) where results.labels[i] >= 0 {
-                neighbours.append(Aggregate.Neighbor(classID: results.labels[i], score: results.scores[i]))
+                neighbours.append(ClassScore(classID: results.labels[i], score: results.scores[i]))
             }
             return aggregator.rank(neighbours, top: top)
         }

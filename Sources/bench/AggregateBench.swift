@@ -44,16 +44,16 @@ struct AggregateBench: ParsableCommand {
     }
 
     /// `queries × k` neighbours, each query's list sorted by score.
-    static func neighbours(queries: Int, k: Int, seed: UInt64) -> [Neighbor] {
+    static func neighbours(queries: Int, k: Int, seed: UInt64) -> [ClassScore] {
         var rng = Xoshiro256(seed: seed)
-        var all: [Neighbor] = []
+        var all: [ClassScore] = []
         all.reserveCapacity(queries * k)
         for _ in 0..<queries {
             let favourites = (0..<3).map { _ in Int32.random(in: 0..<Int32(classCount), using: &rng) }
-            let list = (0..<k).map { _ -> Neighbor in
+            let list = (0..<k).map { _ -> ClassScore in
                 let id = Bool.random(using: &rng) ? favourites.randomElement(using: &rng)!
                     : Int32.random(in: 0..<Int32(classCount), using: &rng)
-                return Neighbor(classID: id, score: Float.random(in: -0.2...1, using: &rng))
+                return ClassScore(classID: id, score: Float.random(in: -0.2...1, using: &rng))
             }
             all += list.sorted { $0.score > $1.score }
         }
@@ -61,7 +61,7 @@ struct AggregateBench: ParsableCommand {
     }
 
     /// The baseline: group with a Dictionary, score, sort by (score desc, name).
-    static func dictionaryRank(_ rule: AggregationRule, _ neighbours: ArraySlice<Neighbor>, _ table: ClassTable,
+    static func dictionaryRank(_ rule: AggregationRule, _ neighbours: ArraySlice<ClassScore>, _ table: ClassTable,
                                top: Int) -> [ClassScore] {
         let groups = Dictionary(grouping: neighbours, by: \.classID)
         let scored = groups.map { id, members -> ClassScore in
@@ -82,8 +82,8 @@ struct AggregateBench: ParsableCommand {
     }
 }
 
-private extension Array where Element == Neighbor {
-    func withBatches(_ k: Int, _ body: (ArraySlice<Neighbor>) -> Void) {
+private extension Array where Element == ClassScore {
+    func withBatches(_ k: Int, _ body: (ArraySlice<ClassScore>) -> Void) {
         var start = 0
         while start < count {
             body(self[start..<(start + k)])

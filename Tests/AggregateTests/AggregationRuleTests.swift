@@ -35,14 +35,14 @@ import TestSupport
 
     @Test func voteFallsBackToNameWhenCountAndSumTie() {
         let neighbours = [
-            Neighbor(classID: Fixture.dog, score: 0.5), Neighbor(classID: Fixture.bee, score: 0.5),
-            Neighbor(classID: Fixture.cat, score: 0.5),
+            ClassScore(classID: Fixture.dog, score: 0.5), ClassScore(classID: Fixture.bee, score: 0.5),
+            ClassScore(classID: Fixture.cat, score: 0.5),
         ]
         #expect(Fixture.rank(.vote, neighbours).map(\.classID) == [Fixture.bee, Fixture.cat, Fixture.dog])
     }
 
     @Test func powerSumsClippedPowersAndZeroesNegativeScores() {
-        let neighbours = Fixture.neighbours + [Neighbor(classID: Fixture.bee, score: -0.1)]
+        let neighbours = Fixture.neighbours + [ClassScore(classID: Fixture.bee, score: -0.1)]
         let ranking = Fixture.rank(.power(exponent: 8), neighbours)
         // ant (−0.3) and bee (−0.1) both score 0: the name decides, not the raw similarity.
         #expect(ranking.map(\.classID) == [Fixture.dog, Fixture.cat, Fixture.bird, Fixture.ant, Fixture.bee])
@@ -64,8 +64,8 @@ import TestSupport
 
     @Test func prototypeRanksOneCosinePerClass() {
         let hits = [
-            Neighbor(classID: Fixture.bird, score: 0.31), Neighbor(classID: Fixture.cat, score: 0.74),
-            Neighbor(classID: Fixture.ant, score: 0.52), Neighbor(classID: Fixture.dog, score: -0.05),
+            ClassScore(classID: Fixture.bird, score: 0.31), ClassScore(classID: Fixture.cat, score: 0.74),
+            ClassScore(classID: Fixture.ant, score: 0.52), ClassScore(classID: Fixture.dog, score: -0.05),
         ]
         let ranking = Fixture.rank(.prototype, hits)
         #expect(ranking.map(\.classID) == [Fixture.cat, Fixture.ant, Fixture.bird, Fixture.dog])
@@ -74,8 +74,8 @@ import TestSupport
 
     @Test func equalScoresAreOrderedByNameNotId() {
         let neighbours = [
-            Neighbor(classID: Fixture.dog, score: 0.5), Neighbor(classID: Fixture.cat, score: 0.7),
-            Neighbor(classID: Fixture.bird, score: 0.5), Neighbor(classID: Fixture.ant, score: 0.5),
+            ClassScore(classID: Fixture.dog, score: 0.5), ClassScore(classID: Fixture.cat, score: 0.7),
+            ClassScore(classID: Fixture.bird, score: 0.5), ClassScore(classID: Fixture.ant, score: 0.5),
         ]
         for rule in [AggregationRule.max, .mean, .sum, .prototype] {
             #expect(Fixture.rank(rule, neighbours).map(\.classID) == [Fixture.cat, Fixture.ant, Fixture.bird, Fixture.dog])
@@ -83,7 +83,7 @@ import TestSupport
     }
 
     @Test func unnamedClassesComeAfterNamedOnesOnTies() {
-        let neighbours = [Neighbor(classID: 9, score: 0.5), Neighbor(classID: 7, score: 0.5), Neighbor(classID: Fixture.dog, score: 0.5)]
+        let neighbours = [ClassScore(classID: 9, score: 0.5), ClassScore(classID: 7, score: 0.5), ClassScore(classID: Fixture.dog, score: 0.5)]
         #expect(Fixture.rank(.max, neighbours).map(\.classID) == [Fixture.dog, 7, 9])
     }
 
@@ -91,7 +91,7 @@ import TestSupport
         #expect(Fixture.rank(.max, top: 2).map(\.classID) == [Fixture.dog, Fixture.cat])
         #expect(Fixture.rank(.max, top: 0).isEmpty)
         #expect(Fixture.rank(.sum, []).isEmpty)
-        let withNaN = [Neighbor(classID: Fixture.ant, score: .nan), Neighbor(classID: Fixture.dog, score: 0.1)]
+        let withNaN = [ClassScore(classID: Fixture.ant, score: .nan), ClassScore(classID: Fixture.dog, score: 0.1)]
         #expect(Fixture.rank(.max, withNaN) == [ClassScore(classID: Fixture.dog, score: 0.1)])
     }
 
@@ -107,7 +107,7 @@ import TestSupport
                 let k = [1, 5, 50, 300][query % 4]
                 let pool = (0..<(query % 3 == 0 ? 4 : 5_000)).map { _ in Int32.random(in: 0..<80_000, using: &generator) }
                 let neighbours = (0..<k).map { _ in
-                    Neighbor(classID: pool.randomElement(using: &generator)!,
+                    ClassScore(classID: pool.randomElement(using: &generator)!,
                              score: Float(Int.random(in: -100...100, using: &generator)) / 100)
                 }
                 let got = aggregator.rank(neighbours)
@@ -118,7 +118,7 @@ import TestSupport
         }
     }
 
-    private func reference(_ rule: AggregationRule, _ neighbours: [Neighbor], names: [String]) -> [(id: Int32, score: Float)] {
+    private func reference(_ rule: AggregationRule, _ neighbours: [ClassScore], names: [String]) -> [(id: Int32, score: Float)] {
         let groups = Dictionary(grouping: neighbours, by: \.classID)
         let scored = groups.map { id, members -> (id: Int32, score: Float, sum: Float) in
             let scores = members.map(\.score), sum = scores.reduce(0, +)

@@ -6,17 +6,17 @@ enum Fixture {
     static let cat: Int32 = 0, dog: Int32 = 1, bird: Int32 = 2, ant: Int32 = 3, bee: Int32 = 4
 
     /// Sorted by score like a search result.
-    static let neighbours: [Neighbor] = [
-        Neighbor(classID: dog, score: 0.9),
-        Neighbor(classID: cat, score: 0.8),
-        Neighbor(classID: cat, score: 0.7),
-        Neighbor(classID: bird, score: 0.6),
-        Neighbor(classID: cat, score: 0.5),
-        Neighbor(classID: dog, score: 0.2),
-        Neighbor(classID: ant, score: -0.3),
+    static let neighbours: [ClassScore] = [
+        ClassScore(classID: dog, score: 0.9),
+        ClassScore(classID: cat, score: 0.8),
+        ClassScore(classID: cat, score: 0.7),
+        ClassScore(classID: bird, score: 0.6),
+        ClassScore(classID: cat, score: 0.5),
+        ClassScore(classID: dog, score: 0.2),
+        ClassScore(classID: ant, score: -0.3),
     ]
 
-    static func rank(_ rule: AggregationRule, _ neighbours: [Neighbor] = neighbours, top: Int = .max) -> [ClassScore] {
+    static func rank(_ rule: AggregationRule, _ neighbours: [ClassScore] = neighbours, top: Int = .max) -> [ClassScore] {
         var aggregator = Aggregator(rule: rule, classes: classes)
         return aggregator.rank(neighbours, top: top)
     }
