@@ -3,8 +3,12 @@ import PackageDescription
 
 // MARK: - Build settings
 
-/// Release builds target the machines cbr runs on (AVX2 + FMA); debug builds stay portable.
-let optimized: [SwiftSetting] = [
+/// Release builds target the machines cbr runs on (AVX2 + FMA: the SIMD8 search and forward-pass kernels
+/// are written for them); debug builds stay portable. SwiftPM refuses a package with unsafe flags when
+/// another package depends on it by version, so the flag is opt-out: a consumer (or a build for an older
+/// CPU) sets `CBR_PORTABLE=1` while resolving, which builds every target with the compiler's default CPU.
+let portable = Context.environment["CBR_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
+let optimized: [SwiftSetting] = portable ? [] : [
     .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
 ]
 
@@ -14,7 +18,7 @@ let systemLibraries: [Target] = [
     .systemLibrary(
         name: "CBLAS",
         pkgConfig: "openblas",
-        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        providers: [.apt(["libopenblas-dev"])]
     ),
     .systemLibrary(
         name: "CHDF5",
@@ -86,6 +90,8 @@ let tests: [Target] = [
 
 let package = Package(
     name: "cbr",
+    // Linux (Debian's libraries) is where cbr is built and tested. The macOS line only states the floor
+    // for Apple silicon: Swift's Float16, used by float16 shards, does not exist on Intel Macs.
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "cbr", targets: ["cbr"]),

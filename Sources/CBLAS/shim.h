@@ -1,4 +1,3 @@
-// OpenBLAS's CBLAS interface (cblas_sgemm, openblas_set_num_threads) and LAPACKE.
+// OpenBLAS's CBLAS interface (cblas_sgemm, openblas_set_num_threads).
 #pragma once
 #include <cblas.h>
-#include <lapacke.h>
