@@ -40,24 +40,22 @@ static inline hid_t _cbr_H5T_STD_U32LE(void) { return H5T_STD_U32LE; }
 static inline hid_t _cbr_H5T_STD_U64LE(void) { return H5T_STD_U64LE; }
 static inline hid_t _cbr_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
 
-/// Appends one error-stack entry's description to the `char[512]` buffer passed as client data.
-static inline herr_t _cbr_H5E_append(unsigned n, const H5E_error2_t *err, void *data) {
-    (void)n;
-    char *buffer = (char *)data;
-    size_t used = strlen(buffer);
-    const size_t capacity = 512;
-    if (err->desc == NULL || err->desc[0] == '\0' || used + 3 >= capacity) return 0;
-    if (strstr(buffer, err->desc) != NULL) return 0;  /* skip repeats */
-    if (used > 0) { strncat(buffer, "; ", capacity - used - 1); used += 2; }
-    strncat(buffer, err->desc, capacity - used - 1);
+/// Keeps the outermost (first) and innermost (last) descriptions of an error-stack walk in the
+/// `char[1024]` passed as client data: bytes 0..<512 and 512..<1024, each NUL-terminated, cut if longer.
+static inline herr_t _cbr_H5E_keep_ends(unsigned n, const H5E_error2_t *err, void *data) {
+    if (err->desc == NULL || err->desc[0] == '\0') return 0;
+    char *slot = (char *)data + (n == 0 ? 0 : 512);
+    strncpy(slot, err->desc, 511);
+    slot[511] = '\0';
     return 0;
 }
 
-/// Writes the current error stack's descriptions (API call first, innermost cause last) into `buffer`
-/// (at least 512 bytes), then clears the stack.
+/// Writes the current error stack's outermost description (the API call) into `buffer[0..<512]` and its
+/// innermost cause into `buffer[512..<1024]` (empty when the stack has one entry), then clears the stack.
 static inline void _cbr_H5E_collect(char *buffer) {
     buffer[0] = '\0';
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, _cbr_H5E_append, buffer);
+    buffer[512] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, _cbr_H5E_keep_ends, buffer);
     H5Eclear2(H5E_DEFAULT);
 }
 

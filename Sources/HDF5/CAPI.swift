@@ -23,12 +23,36 @@ enum CAPI {
 
     static func silenceErrors() -> herr_t { _cbr_H5_silence_errors() }
 
-    /// The messages on HDF5's error stack (outermost first); clears the stack.
+    /// Keeps HDF5 from registering its exit handler. That handler closes whatever is still open, and after
+    /// a write failed (a full disk) the half-closed file it finds crashes it (SIGSEGV in H5D_close at exit).
+    /// cbr closes and fsyncs every file it publishes itself, so nothing is lost by skipping it. Must be the
+    /// first call into the library.
+    static func skipExitCleanup() -> herr_t { H5dont_atexit() }
+
+    /// HDF5's error stack as one line, then clears the stack: the outermost message (what the API call
+    /// says) and the innermost cause, which for a failed system call is the system's own words ("No space
+    /// left on device", "File exists"), not the dump of times, buffers and offsets HDF5 puts around them.
     static func stackMessage() -> String {
-        var buffer = [CChar](repeating: 0, count: 512)
+        var buffer = [CChar](repeating: 0, count: 1024)
         _cbr_H5E_collect(&buffer)
-        let message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return message.isEmpty ? "unknown HDF5 failure" : message
+        func text(_ slot: ArraySlice<CChar>) -> String {
+            let bytes = slot.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).joined(separator: " ")
+        }
+        let outer = text(buffer[0..<512])
+        var cause = text(buffer[512...])
+        if let range = cause.range(of: "error message = '"),
+           let close = cause[range.upperBound...].firstIndex(of: "'") {
+            let system = cause[range.upperBound..<close]
+            let head = cause.firstIndex(of: ":").map { cause[..<$0].prefix(80) } ?? ""
+            cause = head.isEmpty ? String(system) : "\(head): \(system)"
+        }
+        switch (outer.isEmpty, cause.isEmpty) {
+        case (true, true): return "unknown HDF5 failure"
+        case (false, true): return outer
+        case (true, false): return cause
+        case (false, false): return "\(outer); \(cause)"
+        }
     }
 
     /// Throws when `result` is negative (HDF5's failure convention).
