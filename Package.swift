@@ -37,14 +37,15 @@ let systemLibraries: [Target] = [
 // MARK: - Engine modules
 
 let engine: [Target] = [
+    .target(name: "LinearAlgebra", dependencies: ["CBLAS"], swiftSettings: optimized),
     .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: optimized),
     .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimized),
     .target(name: "Embedder", dependencies: [
-        "CBLAS", "HDF5", "Imaging",
+        "LinearAlgebra", "HDF5", "Imaging",
         "SystemCrypto",
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ], swiftSettings: optimized),
-    .target(name: "ShardedIndex", dependencies: ["CBLAS", "HDF5", "SystemZlib"], swiftSettings: optimized),
+    .target(name: "ShardedIndex", dependencies: ["LinearAlgebra", "HDF5", "SystemZlib"], swiftSettings: optimized),
     .target(name: "Aggregate", swiftSettings: optimized),
     .target(
         name: "Pipeline",
@@ -67,7 +68,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "bench",
         dependencies: [
-            "Pipeline", "Embedder", "ShardedIndex", "Aggregate", "CBLAS", "Imaging",
+            "Pipeline", "Embedder", "ShardedIndex", "Aggregate", "LinearAlgebra", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// The per-search state of `ExactSearch`: the (normalized) queries, every (thread, query) heap, and each
 /// thread's scratch (tile scores; float16 → float32 conversion buffer). Threads only touch their own
 /// heaps and scratch, hence `@unchecked Sendable`.
@@ -67,7 +69,8 @@ final class BlockScanner: @unchecked Sendable {
                 dots(block, from: tile, count: n, queries: queryStart ..< queryStart + m, into: scores)
             } else {
                 let x = float32Rows(block, from: tile, count: n, scratch: rowScratch[worker])
-                BLAS.multiplyTransposed(queries + queryStart * d, x, into: scores, m: m, n: n, k: d, ldc: n)
+                BLAS.gemm(m: m, n: n, k: d, a: queries + queryStart * d, lda: d, b: x, ldb: d, transposeB: true,
+                          c: scores, ldc: n)
             }
             for j in 0..<m {
                 scan(scores + j * n, count: n, heap: heapBase + queryStart + j,

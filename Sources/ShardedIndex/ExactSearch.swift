@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import LinearAlgebra
 
 /// Exact top-k inner-product search over any `RowBlockSource` (in memory or streamed from shards).
 ///

@@ -110,7 +110,7 @@ def describe_checkpoint(path):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Architecture (ARCHITECTURE.md, Embedder): Lite0 stages, width/depth scaling, fixed stem/head/end repeats
+# Architecture (docs/embedder.md): Lite0 stages, width/depth scaling, fixed stem/head/end repeats
 
 VARIANTS = {  # name: (input size, width, depth)
     "lite0": (224, 1.0, 1.0),
@@ -229,7 +229,7 @@ def forward(sd, x):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Pillow preprocessing (ARCHITECTURE.md, Embedder: Input)
+# Pillow preprocessing (docs/imaging.md)
 
 
 def preprocess(path, size):

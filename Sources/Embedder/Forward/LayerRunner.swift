@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Runs ranges of layers on `images` images at a time; kernels split their rows across `workers` threads
 /// (1 when the caller already runs one worker per thread). Activations rotate through three scratch buffers.
 struct LayerRunner {

@@ -1,4 +1,5 @@
 import Dispatch
+import LinearAlgebra
 
 /// The EfficientNet-Lite forward pass: NHWC float32, batched, on OpenBLAS SGEMM plus direct depthwise kernels.
 ///

@@ -1,4 +1,4 @@
-import CBLAS
+import LinearAlgebra
 import Foundation
 
 /// What a result was measured on: printed with every table and stored with every JSON result.
@@ -33,7 +33,7 @@ struct Machine: Codable, Sendable {
 
     /// OpenBLAS's configuration string, which names the kernels chosen (e.g. "… DYNAMIC_ARCH … Cooperlake …").
     private static func blasDescription() -> String? {
-        openblas_get_config().map { String(cString: $0) }
+        BLAS.configuration
     }
 
     /// The checkout's commit (with `+dirty` when the tree has changes), or `CBR_COMMIT` when set.

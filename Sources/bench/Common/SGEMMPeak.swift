@@ -1,12 +1,12 @@
-import CBLAS
+import LinearAlgebra
 import Foundation
 
 /// The machine's SGEMM ceiling, measured in the same run as the benchmark it is quoted against.
 enum SGEMMPeak {
     /// Median GFLOP/s of `repeats` single-precision products C[m×n] = A[m×k]·B[k×n]
-    /// (4096×4096×1280 by default, the shape ANCHORS.md quotes) at `threads` OpenBLAS threads.
+    /// (4096×4096×1280 by default, the shape RESULTS.md quotes the ceiling at) at `threads` OpenBLAS threads.
     static func measure(threads: Int, m: Int = 4096, n: Int = 4096, k: Int = 1280, repeats: Int = 5) -> Double {
-        openblas_set_num_threads(Int32(threads))
+        BLAS.threads = threads
         var rng = Xoshiro256(seed: 42)
         let a = (0..<(m * k)).map { _ in rng.nextGaussian() }
         let b = (0..<(k * n)).map { _ in rng.nextGaussian() }
@@ -14,8 +14,9 @@ enum SGEMMPeak {
         var rates: [Double] = []
         for trial in 0...repeats {
             let seconds = Stopwatch.time {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                            1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+                c.withUnsafeMutableBufferPointer { c in
+                    BLAS.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c.baseAddress!, ldc: n)
+                }
             }
             if trial > 0 { rates.append(2 * Double(m) * Double(n) * Double(k) / seconds / 1e9) }  // first is warm-up
         }

@@ -1,0 +1,37 @@
+import CBLAS
+
+/// Every OpenBLAS call cbr makes, each wrapped once: the forward pass, the search and the benchmarks all
+/// go through here, so the thread count has one owner and one rule.
+public enum BLAS {
+    /// Row-major float32 `c[m × n] = a[m × k] · op(b) + beta · c`, where `op(b)` is `b` (`[k × n]`, leading
+    /// dimension `ldb`) or, with `transposeB`, `bᵀ` of `b` stored `[n × k]`.
+    @inline(__always)
+    public static func gemm(m: Int, n: Int, k: Int,
+                            a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// OpenBLAS's own thread count, process-wide. Setting it is a no-op when unchanged (OpenBLAS's setter
+    /// is not free), and never goes below one.
+    public static var threads: Int {
+        get { Int(openblas_get_num_threads()) }
+        set {
+            let count = max(1, newValue)
+            if Int(openblas_get_num_threads()) != count { openblas_set_num_threads(Int32(count)) }
+        }
+    }
+
+    /// Runs `body` with OpenBLAS limited to `count` threads, then restores the previous count.
+    public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        let previous = threads
+        threads = count
+        defer { threads = previous }
+        return try body()
+    }
+
+    /// OpenBLAS's build configuration, which names the kernels it picked for this CPU.
+    public static var configuration: String? { openblas_get_config().map { String(cString: $0) } }
+}
