@@ -44,15 +44,15 @@ public enum ModelFile {
                 throw error
             }
             guard rename(partial.path, url.path) == 0 else {
-                throw ModelFileError(file: url.path, reason: "cannot move the written file into place "
-                    + "(\(String(cString: strerror(errno))))")
+                throw ModelFileError(file: url.path, reason: .cannotWrite(
+                    detail: "cannot move the written file into place: \(String(cString: strerror(errno)))"))
             }
         } catch let error as ModelFileError {
             try? FileManager.default.removeItem(at: partial)
             throw error
         } catch {
             try? FileManager.default.removeItem(at: partial)
-            throw ModelFileError(file: url.path, reason: "cannot write (\(error))")
+            throw ModelFileError(file: url.path, reason: .cannotWrite(detail: "\(error)"))
         }
     }
 
