@@ -35,8 +35,11 @@ let systemLibraries: [Target] = [
 let engine: [Target] = [
     .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: optimized),
     .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimized),
-    .target(name: "Embedder", dependencies: [
-        "CBLAS", "HDF5", "Imaging",
+    // The runtime: model file reader, forward pass, batched embedding. No zip, no libcrypto.
+    .target(name: "Embedder", dependencies: ["CBLAS", "HDF5", "Imaging"], swiftSettings: optimized),
+    // The offline import: pickle/.pth reader, wheels, SHA-256, BatchNorm folding, the model file writer.
+    .target(name: "ModelImport", dependencies: [
+        "Embedder", "HDF5",
         "SystemCrypto",
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ], swiftSettings: optimized),
@@ -55,7 +58,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "cbr",
         dependencies: [
-            "Pipeline", "Embedder", "ShardedIndex", "Aggregate", "HDF5", "Imaging",
+            "Pipeline", "Embedder", "ModelImport", "ShardedIndex", "Aggregate", "HDF5", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized
@@ -63,7 +66,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "bench",
         dependencies: [
-            "Pipeline", "Embedder", "ShardedIndex", "Aggregate", "CBLAS", "Imaging",
+            "Pipeline", "Embedder", "ModelImport", "ShardedIndex", "Aggregate", "CBLAS", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized
@@ -76,7 +79,7 @@ let tests: [Target] = [
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-    .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "Imaging", "TestSupport"]),
+    .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "ModelImport", "Imaging", "TestSupport"]),
     .testTarget(name: "ShardedIndexTests", dependencies: ["ShardedIndex", "TestSupport"]),
     .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "TestSupport"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ShardedIndex", "Aggregate", "TestSupport"]),
@@ -91,6 +94,7 @@ let package = Package(
         .executable(name: "cbr", targets: ["cbr"]),
         .executable(name: "bench", targets: ["bench"]),
         .library(name: "Embedder", targets: ["Embedder"]),
+        .library(name: "ModelImport", targets: ["ModelImport"]),
         .library(name: "ShardedIndex", targets: ["ShardedIndex"]),
         .library(name: "Aggregate", targets: ["Aggregate"]),
     ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Embedder
 import Foundation
+import ModelImport
 import HDF5
 
 /// `cbr embed`: photos → L2-normalised embeddings in an HDF5 file (`embeddings` [n, d] float32, `paths` [n]).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Embedder
 import Foundation
+import ModelImport
 
 /// `cbr predict`: the ImageNet head as a sanity check of a model file (class indices and softmax probabilities).
 struct PredictCommand: ParsableCommand {

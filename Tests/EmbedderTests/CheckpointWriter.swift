@@ -1,4 +1,5 @@
 import Embedder
+import ModelImport
 import Foundation
 
 /// Writes legacy PyTorch checkpoints (the format `torch.save` used before 1.6) from tensors and raw

