@@ -11,11 +11,11 @@ extension FoldedModel {
     }
 }
 
-extension Embedder {
+extension ImageEmbedder {
     /// An embedder for image files with the model of a `cbr model import` file (or a `.pth`/`.whl` checkpoint).
     public convenience init(modelFile url: URL, batchSize: Int, threads: Int) throws {
         let model = try FoldedModel.load(url)
         self.init(model: model, batchSize: batchSize, threads: threads,
-                  prepare: Embedder.imagePreparation(size: model.inputSize))
+                  prepare: ImageEmbedder.imagePreparation(size: model.inputSize))
     }
 }

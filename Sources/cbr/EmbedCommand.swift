@@ -30,7 +30,7 @@ struct EmbedCommand: ParsableCommand {
         var failed = 0
         try runImageCommand {
             let files = ImageFiles.expand(inputs)
-            let embedder = try Embedder(modelFile: URL(fileURLWithPath: model), batchSize: batch, threads: threads)
+            let embedder = try ImageEmbedder(modelFile: URL(fileURLWithPath: model), batchSize: batch, threads: threads)
             var paths: [String] = []
             var embeddings: [Float] = []
             let start = Date()
@@ -55,7 +55,7 @@ struct EmbedCommand: ParsableCommand {
 /// The embeddings file `cbr embed` writes.
 enum EmbeddingsFile {
     static func write(to path: String, embeddings: [Float], paths: [String], dimension: Int,
-                      embedder: Embedder) throws {
+                      embedder: ImageEmbedder) throws {
         let file = try H5File.create(at: path)
         try file.createDataset("embeddings", values: embeddings, shape: [paths.count, dimension])
         try file.createDataset("paths", strings: paths)

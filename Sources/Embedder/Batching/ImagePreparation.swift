@@ -1,7 +1,7 @@
 import Foundation
 import Imaging
 
-extension Embedder {
+extension ImageEmbedder {
     /// Decode (EXIF orientation applied, RGB) then Pillow-exact resize, centre crop and (x − 127)/128.
     public static func imagePreparation(size: Int, decoder: ImageDecoder = ImageDecoder()) -> Prepare {
         let preprocessor = Preprocessor(size: size)
