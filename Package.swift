@@ -40,8 +40,11 @@ let engine: [Target] = [
     .target(name: "LinearAlgebra", dependencies: ["CBLAS"], swiftSettings: optimized),
     .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: optimized),
     .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimized),
-    .target(name: "Embedder", dependencies: [
-        "LinearAlgebra", "HDF5", "Imaging",
+    // The runtime: model file reader, forward pass, batched embedding. No zip, no libcrypto.
+    .target(name: "Embedder", dependencies: ["LinearAlgebra", "HDF5", "Imaging"], swiftSettings: optimized),
+    // The offline import: pickle/.pth reader, wheels, SHA-256, BatchNorm folding, the model file writer.
+    .target(name: "ModelImport", dependencies: [
+        "Embedder", "HDF5",
         "SystemCrypto",
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ], swiftSettings: optimized),
@@ -60,7 +63,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "cbr",
         dependencies: [
-            "Pipeline", "Embedder", "ShardedIndex", "Aggregate", "HDF5", "Imaging",
+            "Pipeline", "Embedder", "ModelImport", "ShardedIndex", "Aggregate", "HDF5", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized
@@ -68,7 +71,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "bench",
         dependencies: [
-            "Pipeline", "Embedder", "ShardedIndex", "Aggregate", "LinearAlgebra", "Imaging",
+            "Pipeline", "Embedder", "ModelImport", "ShardedIndex", "Aggregate", "LinearAlgebra", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized
@@ -81,7 +84,7 @@ let tests: [Target] = [
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-    .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "Imaging", "TestSupport"]),
+    .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "ModelImport", "Imaging", "TestSupport"]),
     .testTarget(name: "ShardedIndexTests", dependencies: ["ShardedIndex", "TestSupport"]),
     .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "TestSupport"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ShardedIndex", "Aggregate", "TestSupport"]),
@@ -98,6 +101,7 @@ let package = Package(
         .executable(name: "cbr", targets: ["cbr"]),
         .executable(name: "bench", targets: ["bench"]),
         .library(name: "Embedder", targets: ["Embedder"]),
+        .library(name: "ModelImport", targets: ["ModelImport"]),
         .library(name: "ShardedIndex", targets: ["ShardedIndex"]),
         .library(name: "Aggregate", targets: ["Aggregate"]),
     ],

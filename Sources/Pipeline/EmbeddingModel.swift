@@ -59,9 +59,9 @@ public struct EmbeddingModel: Sendable {
     }
 
     /// An embedder over files: decode (JPEG/PNG, EXIF orientation), Pillow-exact resize and crop, then the network.
-    public func embedder(batchSize: Int, threads: Int) -> Embedder {
-        Embedder(model: model, batchSize: batchSize, threads: threads,
-                 prepare: Embedder.imagePreparation(size: model.inputSize))
+    public func embedder(batchSize: Int, threads: Int) -> ImageEmbedder {
+        ImageEmbedder(model: model, batchSize: batchSize, threads: threads,
+                 prepare: ImageEmbedder.imagePreparation(size: model.inputSize))
     }
 }
 

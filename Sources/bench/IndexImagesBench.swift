@@ -1,6 +1,7 @@
 import ArgumentParser
 import Embedder
 import Foundation
+import ModelImport
 import Pipeline
 
 /// `bench index-images`: end-to-end indexing images/s (decode + resize + embed + shard writes, through

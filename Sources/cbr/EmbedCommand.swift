@@ -1,6 +1,7 @@
 import ArgumentParser
 import Embedder
 import Foundation
+import ModelImport
 import HDF5
 
 /// `cbr embed`: photos → L2-normalised embeddings in an HDF5 file (`embeddings` [n, d] float32, `paths` [n]).
@@ -29,7 +30,7 @@ struct EmbedCommand: ParsableCommand {
         var failed = 0
         try runImageCommand {
             let files = ImageFiles.expand(inputs)
-            let embedder = try Embedder(modelFile: URL(fileURLWithPath: model), batchSize: batch, threads: threads)
+            let embedder = try ImageEmbedder(modelFile: URL(fileURLWithPath: model), batchSize: batch, threads: threads)
             var paths: [String] = []
             var embeddings: [Float] = []
             let start = Date()
@@ -54,7 +55,7 @@ struct EmbedCommand: ParsableCommand {
 /// The embeddings file `cbr embed` writes.
 enum EmbeddingsFile {
     static func write(to path: String, embeddings: [Float], paths: [String], dimension: Int,
-                      embedder: Embedder) throws {
+                      embedder: ImageEmbedder) throws {
         let file = try H5File.create(at: path)
         try file.createDataset("embeddings", values: embeddings, shape: [paths.count, dimension])
         try file.createDataset("paths", strings: paths)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Embedder
 import Foundation
+import ModelImport
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

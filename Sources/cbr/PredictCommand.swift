@@ -1,6 +1,7 @@
 import ArgumentParser
 import Embedder
 import Foundation
+import ModelImport
 
 /// `cbr predict`: the ImageNet head as a sanity check of a model file (class indices and softmax probabilities).
 struct PredictCommand: ParsableCommand {
@@ -21,7 +22,7 @@ struct PredictCommand: ParsableCommand {
         var failed = 0
         try runImageCommand {
             let files = ImageFiles.expand(inputs)
-            let embedder = try Embedder(modelFile: URL(fileURLWithPath: model), batchSize: 8, threads: threads)
+            let embedder = try ImageEmbedder(modelFile: URL(fileURLWithPath: model), batchSize: 8, threads: threads)
             embedder.run(files) { batch in
                 failed += ImageFiles.report(batch.failures)
                 for (row, file) in batch.files.enumerated() {

@@ -1,4 +1,5 @@
 import Embedder
+import ModelImport
 import Foundation
 import Testing
 import TestSupport

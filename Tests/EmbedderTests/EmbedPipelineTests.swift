@@ -1,4 +1,5 @@
 import Embedder
+import ModelImport
 import Foundation
 import Imaging
 import Testing
@@ -20,8 +21,8 @@ struct EmbedPipelineTests {
 
         let model = try FoldedModel.load(try ReferenceRun.checkpoint(.lite0))
         // Batches of 3: the truncated image sits between two good ones, so coffee.png moves up a row.
-        let embedder = Embedder(model: model, batchSize: 3, threads: 2,
-                                prepare: Embedder.imagePreparation(size: model.inputSize))
+        let embedder = ImageEmbedder(model: model, batchSize: 3, threads: 2,
+                                prepare: ImageEmbedder.imagePreparation(size: model.inputSize))
         var indices: [Int] = [], embeddings: [Float] = [], failures: [EmbeddedBatch.Failure] = []
         embedder.run(files) { batch in
             indices += batch.indices
@@ -41,7 +42,7 @@ struct EmbedPipelineTests {
         // Each embedding is the L2-normalised feature of that image run alone.
         let d = embedder.network.featureDimension
         let single = Network(model: model, maxBatch: 1, threads: 1)
-        let prepare = Embedder.imagePreparation(size: model.inputSize)
+        let prepare = ImageEmbedder.imagePreparation(size: model.inputSize)
         for (row, index) in indices.enumerated() {
             var input = [Float](repeating: 0, count: single.inputCount)
             try input.withUnsafeMutableBufferPointer { try prepare(files[index], $0) }

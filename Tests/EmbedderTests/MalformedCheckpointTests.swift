@@ -1,4 +1,5 @@
 import Embedder
+import ModelImport
 import Foundation
 import Testing
 import TestSupport
@@ -15,7 +16,7 @@ import TestSupport
             return nil
         } catch {
             #expect(error.description.hasPrefix("bad.pth: "))
-            return error.reason
+            return error.description
         }
     }
 
@@ -57,8 +58,8 @@ import TestSupport
             UInt8(out.dropFirst($0).prefix(2), radix: 16)!
         }
         var position = 0
-        let error = #expect(throws: PickleError.self) { try PickleReader.read(bytes, at: &position) }
-        #expect(error?.reason.contains("unsupported global posix.system") == true, "\(String(describing: error))")
+        let error = #expect(throws: CheckpointError.self) { try PickleReader.read(bytes, at: &position, file: "evil.pkl") }
+        #expect(error?.description.contains("unsupported global posix.system") == true, "\(String(describing: error))")
         #expect(reason(bytes)?.contains("not a legacy PyTorch checkpoint") == true)
     }
 

@@ -1,4 +1,5 @@
 import Embedder
+import ModelImport
 import Foundation
 import Testing
 import TestSupport
@@ -74,7 +75,7 @@ import TestSupport
             return nil
         } catch {
             #expect(error.description.hasPrefix(url.path + ": "))
-            return error.reason
+            return error.description
         }
     }
 
@@ -107,5 +108,50 @@ import TestSupport
         let r = readError(shape)
         #expect(r?.contains("blocks/05/project/weight has shape [240, 41], expected [240, 80]") == true, "\(r ?? "no error")")
         #expect(readError(version)?.contains("format version 99") == true)
+    }
+}
+
+/// Model files edited with h5py to hold non-finite weights, integer weights, or non-integer attributes.
+@Suite struct TamperedModelFileTests {
+    static let model = Result { try CheckpointImporter.importModel(from: try Fixtures.checkpoint("lite0")) }
+
+    /// Writes the real Lite0 model file, applies `edit` (Python, `f` open for appending), returns the error.
+    func errorAfter(_ edit: String) throws -> ModelFileError? {
+        let dir = try TestData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("m.h5")
+        try ModelFile.write(try Self.model.get(), to: url)
+        try TestData.runPython("import h5py, sys, numpy as np\nwith h5py.File(sys.argv[1], 'a') as f:\n    "
+            + edit.replacingOccurrences(of: "\n", with: "\n    "), [url.path])
+        do {
+            _ = try ModelFile.read(url)
+            return nil
+        } catch {
+            #expect(error.description.hasPrefix(url.path + ": "))
+            #expect(!error.description.contains("\n"))
+            return error
+        }
+    }
+
+    @Test func nonFiniteWeightsNameTheDataset() throws {
+        let nan = try errorAfter("f['blocks/07/depthwise/weight'][1, 2, 30] = np.nan")
+        // [3][3][480] row-major: (1·3 + 2)·480 + 30.
+        #expect(nan?.reason == .nonFinite(dataset: "blocks/07/depthwise/weight", index: 5 * 480 + 30), "\(String(describing: nan))")
+        let inf = try errorAfter("f['classifier/bias'][999] = np.inf")
+        #expect(inf?.reason == .nonFinite(dataset: "classifier/bias", index: 999))
+    }
+
+    @Test func wronglyTypedDatasetsAndAttributes() throws {
+        let ints = try errorAfter("w = f['head/bias'][()]\ndel f['head/bias']\nf['head/bias'] = w.astype(np.int32)")
+        #expect(ints?.description.contains("head/bias is int32, expected float32") == true, "\(String(describing: ints))")
+        let version = try errorAfter("f.attrs['format_version'] = 1.5")
+        #expect(version?.description.contains("@format_version is float64, expected an integer") == true,
+                "\(String(describing: version))")
+        let huge = try errorAfter("f['stem'].attrs['kernel'] = np.uint64(2**64 - 1)")
+        #expect(huge?.description.contains("@kernel is uint64, expected an integer") == true, "\(String(describing: huge))")
+        let stride = try errorAfter("f['blocks/03/depthwise'].attrs['stride'] = 3")
+        #expect(stride?.description.contains("blocks/03/depthwise: kernel/stride differ") == true)
+        let sha = try errorAfter("f.attrs['source_sha256'] = 'x' * 10000")
+        #expect(sha?.description.contains("source_sha256 is not a SHA-256 hex digest") == true)
     }
 }

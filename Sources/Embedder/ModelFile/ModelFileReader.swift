@@ -1,22 +1,10 @@
 import Foundation
 import HDF5
 
-/// Why a model file could not be written or read: one line naming the file and the reason.
-public struct ModelFileError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var reason: String
-
-    public init(file: String, reason: String) {
-        self.file = file
-        self.reason = reason
-    }
-
-    public var description: String { "\(file): \(reason)" }
-}
-
 extension ModelFile {
-    /// Reads a model file written by `write(_:to:)`, checking its format, version, and every tensor's
-    /// shape against the variant's architecture.
+    /// Reads a model file written by `write(_:to:)`, checking its format, version, every integer
+    /// attribute's type, and every tensor's type, shape (against the variant's architecture) and values
+    /// (finite).
     public static func read(_ url: URL) throws(ModelFileError) -> FoldedModel {
         do {
             let file = try H5File.open(at: url)
@@ -25,10 +13,10 @@ extension ModelFile {
         } catch let error as ModelFileError {
             throw error
         } catch let error as HDF5Error {
-            throw ModelFileError(file: url.path, reason: "not a readable cbr model file (\(error.action)"
-                + "\(error.object.map { " '\($0)'" } ?? ""): \(error.message))")
+            throw ModelFileError(file: url.path, reason: .unreadable(detail: "\(error.action)"
+                + "\(error.object.map { " '\($0)'" } ?? ""): \(error.message)"))
         } catch {
-            throw ModelFileError(file: url.path, reason: "\(error)")
+            throw ModelFileError(file: url.path, reason: .unreadable(detail: "\(error)"))
         }
     }
 }
@@ -37,22 +25,20 @@ private struct ModelFileReader {
     let file: H5File
     let path: String
 
-    func fail(_ reason: String) -> ModelFileError { ModelFileError(file: path, reason: reason) }
+    func fail(_ reason: ModelFileError.Reason) -> ModelFileError { ModelFileError(file: path, reason: reason) }
 
     func model() throws -> FoldedModel {
         guard try file.hasAttribute("format"), try file.attribute("format", as: String.self) == ModelFile.format else {
-            throw fail("not a cbr model file (no format attribute '\(ModelFile.format)')")
+            throw fail(.notAModelFile(detail: "no format attribute '\(ModelFile.format)'"))
         }
-        let version = try file.attribute("format_version", as: Int.self)
-        guard version == ModelFile.formatVersion else {
-            throw fail("model file format version \(version), this cbr reads version \(ModelFile.formatVersion)")
-        }
+        let version = try integer(file, "format_version")
+        guard version == ModelFile.formatVersion else { throw fail(.unsupportedVersion(version)) }
         let name = try file.attribute("variant", as: String.self)
-        guard let variant = Variant(rawValue: name) else { throw fail("unknown variant '\(name)'") }
+        guard let variant = Variant(rawValue: name) else { throw fail(.malformed(detail: "unknown variant '\(name)'")) }
         let specs = variant.blocks
-        let blockCount = try file.attribute("block_count", as: Int.self)
+        let blockCount = try integer(file, "block_count")
         guard blockCount == specs.count else {
-            throw fail("\(blockCount) blocks, EfficientNet-\(variant.rawValue) has \(specs.count)")
+            throw fail(.malformed(detail: "\(blockCount) blocks, EfficientNet-\(variant.rawValue) has \(specs.count)"))
         }
         let stem = try conv("stem", shape: [3, 3, 3, Variant.stemChannels], kernel: 3, stride: 2)
         var blocks: [FoldedBlock] = []
@@ -70,17 +56,36 @@ private struct ModelFileReader {
         let classifier = try file.group("classifier")
         let weight = try tensor(classifier, "weight", shape: [Variant.headChannels, Variant.classCount])
         let bias = try tensor(classifier, "bias", shape: [Variant.classCount])
+        let checksum = try file.attribute("source_sha256", as: String.self)
+        guard checksum.utf8.count == 64, checksum.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+            throw fail(.malformed(detail: "source_sha256 is not a SHA-256 hex digest"))
+        }
         return FoldedModel(variant: variant, stem: stem, blocks: blocks, head: head, classifierWeight: weight,
-                           classifierBias: bias, sourceChecksum: try file.attribute("source_sha256", as: String.self))
+                           classifierBias: bias, sourceChecksum: checksum)
     }
 
+    /// An integer attribute, stored as an integer (HDF5 would otherwise convert a float or clamp silently).
+    func integer(_ object: H5Object, _ name: String) throws -> Int {
+        let type = try object.attributeType(name)
+        guard [.int8, .int16, .int32, .int64, .uint8, .uint16, .uint32].contains(type) else {
+            throw fail(.malformed(detail: "\(object.name == "/" ? "" : object.name + "/")@\(name) is \(type), expected an integer"))
+        }
+        return try object.attribute(name, as: Int.self)
+    }
+
+    /// A float dataset of exactly `shape`, every value finite.
     func tensor(_ group: H5Group, _ name: String, shape: [Int]) throws -> [Float] {
         let dataset = try group.dataset(name)
+        let label = "\(group.name.hasPrefix("/") ? String(group.name.dropFirst()) : group.name)/\(name)"
         let actual = try dataset.shape
-        guard actual == shape else {
-            throw fail("\(group.name)/\(name) has shape \(actual), expected \(shape)")
+        guard actual == shape else { throw fail(.malformed(detail: "\(label) has shape \(actual), expected \(shape)")) }
+        let type = try dataset.elementType
+        guard [.float16, .float32, .float64].contains(type) else {
+            throw fail(.malformed(detail: "\(label) is \(type), expected float32"))
         }
-        return try dataset.read(as: Float.self)
+        let values = try dataset.read(as: Float.self)
+        if let bad = values.firstIndex(where: { !$0.isFinite }) { throw fail(.nonFinite(dataset: label, index: bad)) }
+        return values
     }
 
     /// A convolution group; `shape` is its weight's stored shape (see `ModelFile`).
@@ -89,9 +94,8 @@ private struct ModelFileReader {
         let weight = try tensor(group, "weight", shape: shape)
         let out = shape.last!
         let bias = try tensor(group, "bias", shape: [out])
-        guard try group.attribute("kernel", as: Int.self) == kernel,
-              try group.attribute("stride", as: Int.self) == stride else {
-            throw fail("\(name): kernel/stride differ from EfficientNet-Lite's")
+        guard try integer(group, "kernel") == kernel, try integer(group, "stride") == stride else {
+            throw fail(.malformed(detail: "\(name): kernel/stride differ from EfficientNet-Lite's"))
         }
         let cin = shape.count == 4 ? shape[2] : shape.count == 3 ? out : shape[0]
         return ConvWeights(kernel: kernel, stride: stride, inChannels: cin, outChannels: out,

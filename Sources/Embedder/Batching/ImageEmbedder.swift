@@ -3,7 +3,7 @@ import Foundation
 
 /// Files → L2-normalised embeddings: a decode/preprocess stage feeding `Network`, with the next batch
 /// prepared on a background thread while the current one runs through the network.
-public final class Embedder: @unchecked Sendable {
+public final class ImageEmbedder: @unchecked Sendable {
     /// Writes one image's preprocessed `size × size × 3` floats into the buffer, or throws why it cannot.
     public typealias Prepare = @Sendable (URL, UnsafeMutableBufferPointer<Float>) throws -> Void
 

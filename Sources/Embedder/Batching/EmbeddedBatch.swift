@@ -1,6 +1,6 @@
 import Foundation
 
-/// One batch out of `Embedder.run`: the files that were prepared (in input order) with their
+/// One batch out of `ImageEmbedder.run`: the files that were prepared (in input order) with their
 /// L2-normalised embeddings and logits, and the files that failed with their errors.
 public struct EmbeddedBatch: Sendable {
     /// Positions in the input list of the prepared files.
