@@ -30,8 +30,8 @@ let systemLibraries: [Target] = [
         pkgConfig: "libpng",
         providers: [.apt(["libturbojpeg0-dev", "libpng-dev"])]
     ),
-    .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    .systemLibrary(name: "SystemCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CZlibCRC", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 ]
 
 // MARK: - Engine modules
@@ -45,10 +45,10 @@ let engine: [Target] = [
     // The offline import: pickle/.pth reader, wheels, SHA-256, BatchNorm folding, the model file writer.
     .target(name: "ModelImport", dependencies: [
         "Embedder", "HDF5",
-        "SystemCrypto",
+        "CCrypto",
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ], swiftSettings: optimized),
-    .target(name: "ShardedIndex", dependencies: ["LinearAlgebra", "HDF5", "SystemZlib"], swiftSettings: optimized),
+    .target(name: "ShardedIndex", dependencies: ["LinearAlgebra", "HDF5", "CZlibCRC"], swiftSettings: optimized),
     .target(name: "Aggregate", swiftSettings: optimized),
     .target(
         name: "Pipeline",

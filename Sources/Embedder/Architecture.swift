@@ -1,5 +1,5 @@
 /// The EfficientNet-Lite block list, derived from the Lite0 stage table by width and depth scaling
-/// (ARCHITECTURE.md, Embedder). The importer checks every checkpoint tensor's shape against it.
+/// (docs/embedder.md, "Architecture"). The importer checks every checkpoint tensor's shape against it.
 
 /// One MBConv block's shape.
 public struct BlockSpec: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import SystemZlib
+import CZlibCRC
 
 /// CRC-32 (zlib's polynomial, the value Python's `zlib.crc32` returns) over raw bytes, fed in pieces.
 /// The only place ShardedIndex calls zlib.

@@ -110,7 +110,7 @@ def describe_checkpoint(path):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Architecture (docs/embedder.md): Lite0 stages, width/depth scaling, fixed stem/head/end repeats
+# Architecture (docs/embedder.md, "Architecture"): Lite0 stages, width/depth scaling, fixed stem/head/end repeats
 
 VARIANTS = {  # name: (input size, width, depth)
     "lite0": (224, 1.0, 1.0),

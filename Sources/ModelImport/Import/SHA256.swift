@@ -1,4 +1,4 @@
-import SystemCrypto
+import CCrypto
 
 /// SHA-256 through OpenSSL's libcrypto (EVP interface): the checksum a model file records of the
 /// checkpoint it came from. The only place the engine calls libcrypto.
