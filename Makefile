@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all bootstrap build model test demo clean bench-embed bench bench-quick
+.PHONY: all bootstrap build model test demo clean bench-embed bench bench-quick fuzz
 
 all: build
 
@@ -45,3 +45,10 @@ bench-quick: build
 
 bench: build
 	Benchmarks/run full
+
+# libFuzzer over the input readers (image decoding, checkpoint, manifest, shard), FUZZ_SECONDS each; not part
+# of `make test`. The corpora it grows stay in $(CBR_HOME)/fuzz; see docs/reliability.md.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= image checkpoint manifest shard
+fuzz: build
+	Fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -53,22 +53,23 @@ static inline int _cbr_png_read_info(png_structp png, png_infop info) {
     return 0;
 }
 
-// One byte per sample below 8 bits (grey levels scaled to 0...255, palette indices kept), Adam7 undone;
-// 16-bit samples, palettes, alpha and tRNS are left to the caller.
+// One byte per sample below 8 bits (grey levels scaled to 0...255, palette indices kept); interlaced images
+// are delivered pass by pass (the caller places the pixels); 16-bit samples, palettes, alpha and tRNS are left
+// to the caller.
 static inline int _cbr_png_prepare(png_structp png, png_infop info) {
     if (setjmp(png_jmpbuf(png))) return -1;
     if (png_get_bit_depth(png, info) < 8) {
         if (png_get_color_type(png, info) == PNG_COLOR_TYPE_GRAY) png_set_expand_gray_1_2_4_to_8(png);
         else png_set_packing(png);
     }
-    (void)png_set_interlace_handling(png);
     png_read_update_info(png, info);
     return 0;
 }
 
-static inline int _cbr_png_read_image(png_structp png, png_bytepp rows) {
+// The next row (of the current Adam7 pass when interlaced) into `row`, which holds png_get_rowbytes bytes.
+static inline int _cbr_png_read_row(png_structp png, png_bytep row) {
     if (setjmp(png_jmpbuf(png))) return -1;
-    png_read_image(png, rows);
+    png_read_row(png, row, NULL);
     return 0;
 }
 

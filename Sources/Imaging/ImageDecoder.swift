@@ -3,16 +3,22 @@ import Foundation
 /// Decodes JPEG and PNG files into 8-bit RGB exactly as `ImageOps.exif_transpose(Image.open(f)).convert("RGB")`
 /// does in Pillow (JPEG within one grey level: a different libjpeg-turbo build). Input is validated: the format
 /// comes from the magic bytes, the pixel count is checked against `maxPixels` from the header before any
-/// large allocation, and truncated or corrupt data throws. Safe to use from several threads at once.
+/// large allocation, and truncated or corrupt data throws. Safe to use from several threads at once; the
+/// decodes in flight together hold at most `budget.capacity` pixels (see docs/reliability.md).
 public struct ImageDecoder: Sendable {
-    public static let defaultMaxPixels = 100_000_000
+    /// 50 megapixels, about 150 MB of RGB: more than any camera photo the embedder is meant for.
+    public static let defaultMaxPixels = 50_000_000
 
     /// Images whose header announces more pixels than this are rejected.
     public var maxPixels: Int
 
-    public init(maxPixels: Int = ImageDecoder.defaultMaxPixels) {
+    /// The gate every decode waits at with its declared pixel count, shared by all decoders using it.
+    public var budget: PixelBudget
+
+    public init(maxPixels: Int = ImageDecoder.defaultMaxPixels, budget: PixelBudget = .shared) {
         precondition(maxPixels > 0, "ImageDecoder: maxPixels must be positive")
         self.maxPixels = maxPixels
+        self.budget = budget
     }
 
     /// The largest file read: room for every pixel at 8 bytes (16-bit RGBA stored raw) plus 16 MiB of metadata.

@@ -18,23 +18,26 @@ extension ImageDecoder {
             throw ImageError(file: name, reason: markers.endsEarly ? .truncated(detail: detail) : .corrupt(detail: detail))
         }
         try checkPixelLimit(width: header.width, height: header.height, name: name)
-        let cmyk = TurboJPEGDecompressor.isCMYK(header.colorspace)
-        var decoded = [UInt8](repeating: 0, count: header.width * header.height * (cmyk ? 4 : 3))
-        let failure = decoded.withUnsafeMutableBufferPointer { out -> TurboJPEGDecompressor.Failure? in
-            do throws(TurboJPEGDecompressor.Failure) {
-                try codec.decode(bytes, header: header, cmyk: cmyk, into: out)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let failure, !Self.isTolerated(failure) { throw Self.jpegError(failure, name: name) }
+        // Without an end marker the data was cut short: reported before the image buffer is allocated.
         if !markers.hasEndMarker {
             throw ImageError(file: name, reason: .truncated(detail: "no end-of-image marker after the scan data"))
         }
-        if cmyk { decoded = Self.invertedCMYKToRGB(decoded) }
-        let image = RGBImage(width: header.width, height: header.height, pixels: decoded)
-        return image.applying(Orientation.resolve(exif: markers.exif, xmp: markers.xmp))
+        return try budget.withPixels(header.width * header.height) { () throws(ImageError) -> RGBImage in
+            let cmyk = TurboJPEGDecompressor.isCMYK(header.colorspace)
+            var decoded = [UInt8](repeating: 0, count: header.width * header.height * (cmyk ? 4 : 3))
+            let failure = decoded.withUnsafeMutableBufferPointer { out -> TurboJPEGDecompressor.Failure? in
+                do throws(TurboJPEGDecompressor.Failure) {
+                    try codec.decode(bytes, header: header, cmyk: cmyk, into: out)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure, !Self.isTolerated(failure) { throw Self.jpegError(failure, name: name) }
+            if cmyk { Self.convertInvertedCMYKToRGB(&decoded) }
+            let image = RGBImage(width: header.width, height: header.height, pixels: decoded)
+            return image.applying(Orientation.resolve(exif: markers.exif, xmp: markers.xmp))
+        }
     }
 
     /// Whether a failure after a complete decode is harmless: Pillow ignores libjpeg's warnings, except
@@ -54,23 +57,26 @@ extension ImageDecoder {
         message.contains("Premature end of JPEG file")
     }
 
-    /// Pillow's `CMYK;I` unpacking (255 − v) followed by its `cmyk2rgb`:
+    /// Pillow's `CMYK;I` unpacking (255 − v) followed by its `cmyk2rgb`, in place (pixel i's RGB lands at
+    /// 3i, before any CMYK byte still to be read), then the CMYK tail dropped:
     /// channel = nk − (c·nk + 128 + ((c·nk + 128) >> 8)) >> 8 with nk = 255 − K.
-    static func invertedCMYKToRGB(_ cmyk: [UInt8]) -> [UInt8] {
-        let count = cmyk.count / 4
-        var rgb = [UInt8](repeating: 0, count: count * 3)
-        cmyk.withUnsafeBufferPointer { src in
-            rgb.withUnsafeMutableBufferPointer { dst in
-                for i in 0 ..< count {
-                    let nk = Int(src[4 * i + 3])          // 255 − (255 − raw K)
-                    for c in 0 ..< 3 {
-                        let ink = 255 - Int(src[4 * i + c])
-                        let t = ink * nk + 128
-                        dst[3 * i + c] = UInt8(clamping: nk - ((t >> 8) + t) >> 8)
-                    }
-                }
+    static func convertInvertedCMYKToRGB(_ pixels: inout [UInt8]) {
+        let count = pixels.count / 4
+        pixels.withUnsafeMutableBufferPointer { buffer in
+            for i in 0 ..< count {
+                let nk = Int(buffer[4 * i + 3])          // 255 − (255 − raw K)
+                let c = 255 - Int(buffer[4 * i]), m = 255 - Int(buffer[4 * i + 1]), y = 255 - Int(buffer[4 * i + 2])
+                buffer[3 * i] = rgb(ink: c, nk: nk)
+                buffer[3 * i + 1] = rgb(ink: m, nk: nk)
+                buffer[3 * i + 2] = rgb(ink: y, nk: nk)
             }
         }
-        return rgb
+        pixels.removeLast(pixels.count - count * 3)
+    }
+
+    @inline(__always)
+    private static func rgb(ink: Int, nk: Int) -> UInt8 {
+        let t = ink * nk + 128
+        return UInt8(clamping: nk - ((t >> 8) + t) >> 8)
     }
 }

@@ -43,6 +43,7 @@ final class LibPNGReader {
     var bitDepth: Int { Int(png_get_bit_depth(png, info)) }
     var channels: Int { Int(png_get_channels(png, info)) }
     var rowBytes: Int { Int(png_get_rowbytes(png, info)) }
+    var isInterlaced: Bool { png_get_interlace_type(png, info) == PNG_INTERLACE_ADAM7 }
 
     /// The PLTE entries as R, G, B bytes.
     var palette: [UInt8] {
@@ -55,16 +56,9 @@ final class LibPNGReader {
     /// Sets the transformations (see `_cbr_png_prepare`) and updates the row layout.
     func prepare() throws(Failure) { try check(_cbr_png_prepare(png, info)) }
 
-    /// Decodes every row into `buffer`, `rowBytes` apart.
-    func readImage(into buffer: inout [UInt8]) throws(Failure) {
-        let stride = rowBytes, rowCount = height
-        precondition(buffer.count >= stride * rowCount)
-        let status = buffer.withUnsafeMutableBufferPointer { out -> Int32 in
-            var rows: [UnsafeMutablePointer<UInt8>?] = (0 ..< rowCount).map { out.baseAddress! + $0 * stride }
-            return rows.withUnsafeMutableBufferPointer { _cbr_png_read_image(png, $0.baseAddress) }
-        }
-        try check(status)
-    }
+    /// Decodes the next row (of the current Adam7 pass when interlaced) into `row`, which must hold
+    /// `rowBytes` bytes: libpng copies a full-width row whatever the pass.
+    func readRow(into row: UnsafeMutablePointer<UInt8>) throws(Failure) { try check(_cbr_png_read_row(png, row)) }
 
     /// Reads the chunks after the image data (they may hold eXIf or text); damage there is ignored.
     func readEnd() { _ = _cbr_png_read_end(png, info) }

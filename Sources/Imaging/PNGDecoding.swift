@@ -14,32 +14,68 @@ extension ImageDecoder {
         }
         let width = png.width, height = png.height
         try checkPixelLimit(width: width, height: height, name: name)
-        let pixels: [UInt8]
-        do {
-            pixels = try Self.readRGB(png, width: width, height: height)
-        } catch {
-            throw Self.pngError(error, name: name)
+        try Self.checkDataCanHold(png, bytes: bytes.count, name: name)
+        return try budget.withPixels(width * height) { () throws(ImageError) -> RGBImage in
+            let pixels: [UInt8]
+            do throws(LibPNGReader.Failure) {
+                pixels = try Self.readRGB(png, width: width, height: height)
+            } catch {
+                throw Self.pngError(error, name: name)
+            }
+            png.readEnd()
+            let texts = png.texts
+            let exif = png.exif.map { Array("Exif".utf8) + [0, 0] + $0 }
+                ?? texts["Raw profile type exif"].flatMap(Self.rawProfileBytes)
+            let orientation = Orientation.resolve(exif: exif, xmp: texts["XML:com.adobe.xmp"])
+            return RGBImage(width: width, height: height, pixels: pixels).applying(orientation)
         }
-        png.readEnd()
-        let texts = png.texts
-        let exif = png.exif.map { Array("Exif".utf8) + [0, 0] + $0 } ?? texts["Raw profile type exif"].flatMap(Self.rawProfileBytes)
-        let orientation = Orientation.resolve(exif: exif, xmp: texts["XML:com.adobe.xmp"])
-        return RGBImage(width: width, height: height, pixels: pixels).applying(orientation)
     }
 
-    /// The rows as RGB8: read in place when libpng already delivers RGB8, else converted.
+    /// Deflate expands at most 1032:1 (a 258-byte match in two bits), so a file shorter than the image's raw
+    /// samples / 1032 cannot hold them: it is truncated, and fails before any image buffer is allocated.
+    static let maximumDeflateRatio = 1032
+
+    private static func checkDataCanHold(_ png: LibPNGReader, bytes: Int, name: String) throws(ImageError) {
+        let rawBytes = png.width * png.height * png.bitDepth * png.channels / 8    // within the pixel limit
+        let needed = rawBytes / maximumDeflateRatio
+        guard bytes < needed else { return }
+        let detail = "\(bytes) bytes cannot hold the \(png.width)×\(png.height) image's \(rawBytes) bytes of samples"
+        throw ImageError(file: name, reason: .truncated(detail: detail))
+    }
+
+    /// The rows as RGB8, read one at a time: straight into the image when libpng delivers RGB8 rows, else
+    /// through one row buffer and converted (Adam7 passes placed where they belong). The image is the only
+    /// full-size buffer, and its pages are only touched as rows arrive.
     private static func readRGB(_ png: LibPNGReader, width: Int, height: Int) throws(LibPNGReader.Failure) -> [UInt8] {
         let palette = pillowPalette(png.palette)
         try png.prepare()
         let layout = PNGSampleLayout(type: png.colorType ?? .rgb, bitDepth: png.bitDepth, channels: png.channels)
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        if layout.isRGB8, png.rowBytes == width * 3 {
-            try png.readImage(into: &pixels)
-        } else {
-            var rows = [UInt8](repeating: 0, count: png.rowBytes * height)
-            try png.readImage(into: &rows)
-            layout.convert(rows, rowBytes: png.rowBytes, width: width, height: height, palette: palette, into: &pixels)
+        let direct = layout.isRGB8 && !png.isInterlaced && png.rowBytes == width * 3
+        let row = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: direct ? 1 : png.rowBytes)
+        defer { row.deallocate() }
+        var failure: LibPNGReader.Failure?
+        let count = width * height * 3
+        let pixels = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            guard let base = out.baseAddress, let rowBase = row.baseAddress else { return }
+            do throws(LibPNGReader.Failure) {
+                if direct {
+                    for y in 0 ..< height { try png.readRow(into: base + y * width * 3) }
+                } else {
+                    for pass in png.isInterlaced ? AdamPass.all : [AdamPass.whole] {
+                        let columns = pass.columns(width), rows = pass.rows(height)
+                        for r in 0 ..< rows where columns > 0 {
+                            try png.readRow(into: rowBase)
+                            layout.convert(UnsafeBufferPointer(row), count: columns, palette: palette, into: out,
+                                           from: ((pass.y0 + r * pass.dy) * width + pass.x0) * 3, step: pass.dx * 3)
+                        }
+                    }
+                }
+                initialized = count
+            } catch {
+                failure = error
+            }
         }
+        if let failure { throw failure }
         return pixels
     }
 
@@ -75,49 +111,6 @@ extension ImageDecoder {
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
         default: return nil
-        }
-    }
-}
-
-/// How libpng delivers a row after `prepare()`, and its conversion to RGB8.
-struct PNGSampleLayout {
-    var type: LibPNGReader.ColorType
-    var bitDepth: Int
-    var channels: Int
-
-    var isRGB8: Bool { type == .rgb && bitDepth == 8 && channels == 3 }
-
-    func convert(_ rows: [UInt8], rowBytes: Int, width: Int, height: Int, palette: [UInt8],
-                 into pixels: inout [UInt8]) {
-        let bytesPerSample = bitDepth == 16 ? 2 : 1
-        let step = channels * bytesPerSample
-        let colour = type == .rgb || type == .rgbAlpha
-        let clipGrey16 = type == .gray && bitDepth == 16
-        rows.withUnsafeBufferPointer { src in
-            palette.withUnsafeBufferPointer { lut in
-                pixels.withUnsafeMutableBufferPointer { dst in
-                    var o = 0
-                    for y in 0 ..< height {
-                        var s = y * rowBytes
-                        for _ in 0 ..< width {
-                            if type == .palette {
-                                let entry = Int(src[s]) * 3
-                                dst[o] = lut[entry]; dst[o + 1] = lut[entry + 1]; dst[o + 2] = lut[entry + 2]
-                            } else if colour {
-                                // High byte of each 16-bit sample; the byte itself at 8 bits.
-                                dst[o] = src[s]
-                                dst[o + 1] = src[s + bytesPerSample]
-                                dst[o + 2] = src[s + 2 * bytesPerSample]
-                            } else {
-                                let v = clipGrey16 ? (src[s] == 0 ? src[s + 1] : 255) : src[s]
-                                dst[o] = v; dst[o + 1] = v; dst[o + 2] = v
-                            }
-                            s += step
-                            o += 3
-                        }
-                    }
-                }
-            }
         }
     }
 }

@@ -93,7 +93,7 @@ import TestSupport
             let reason = try error(decoding: photoBytes(photo), as: photo, with: small).reason
             #expect(reason == .tooManyPixels(width: width, height: height, limit: 100_000))
         }
-        #expect(ImageDecoder().maxPixels == 100_000_000)
+        #expect(ImageDecoder().maxPixels == 50_000_000)
         #expect(try ImageDecoder(maxPixels: 640 * 427).decode(contentsOf: TestData.photo("rocket.jpg")).width == 640)
     }
 

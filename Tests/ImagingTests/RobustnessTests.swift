@@ -16,6 +16,7 @@ import TestSupport
                 decoded += 1
             } catch {
                 #expect(error.file == "\(label)-\(i)")
+                #expect(error.description.hasPrefix("\(label)-\(i): ") && !error.description.contains("\n"))
                 failed += 1
             }
         }
@@ -50,6 +51,32 @@ import TestSupport
         let (decoded, failed) = survey(all, label: photo)
         #expect(decoded + failed == all.count)
         #expect(failed >= 120, "every truncation must fail, at least")
+    }
+
+    /// The declared size edited (PNG IHDR with its CRC fixed, JPEG SOF), whole or cut short: huge sizes with
+    /// little data, sizes past the limit, sizes that disagree with the data.
+    func sizeEdits(of original: [UInt8], png: Bool, seed: UInt64) -> [[UInt8]] {
+        var random = SeededGenerator(state: seed)
+        var result: [[UInt8]] = []
+        for i in 0 ..< 60 {
+            let width = Int.random(in: 1 ... (i < 20 ? 65_535 : 8000), using: &random)
+            let height = Int.random(in: 1 ... (i < 20 ? 65_535 : 8000), using: &random)
+            let keep = i % 3 == 0 ? original.count : Int.random(in: 40 ..< original.count, using: &random)
+            let edited = png ? HeaderEdits.png(original, width: UInt32(width), height: UInt32(height))
+                             : HeaderEdits.jpeg(original, width: UInt16(width), height: UInt16(height))
+            if let edited { result.append(Array(edited.prefix(keep))) }
+        }
+        return result
+    }
+
+    @Test(arguments: ["rocket.jpg", "hubble_deep_field.jpg", "chelsea.png", "camera.png"])
+    func declaredSizeEditsFailWithOneLineReasons(photo: String) throws {
+        let original = try [UInt8](Data(contentsOf: TestData.photo(photo)))
+        let all = sizeEdits(of: original, png: photo.hasSuffix(".png"), seed: 17)
+        #expect(all.count == 60)
+        let (decoded, failed) = survey(all, label: photo)
+        #expect(decoded + failed == all.count)
+        #expect(failed >= 40, "every cut-short edit must fail, at least")
     }
 
     @Test func concurrentDecodesAgreeWithSerialOnes() throws {

@@ -1,0 +1,2 @@
+// Declarations only (see include/CFuzzer.h); libFuzzer itself is linked by -sanitize=fuzzer.
+#include "CFuzzer.h"
