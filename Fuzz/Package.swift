@@ -15,7 +15,7 @@ let package = Package(
         .target(name: "CFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzer"]),
         target("FuzzImage", [.product(name: "Embedder", package: "cbr")]),
-        target("FuzzCheckpoint", [.product(name: "Embedder", package: "cbr")]),
+        target("FuzzCheckpoint", [.product(name: "ModelImport", package: "cbr")]),
         target("FuzzManifest", [.product(name: "ShardedIndex", package: "cbr")]),
         target("FuzzShard", [.product(name: "ShardedIndex", package: "cbr")]),
     ],

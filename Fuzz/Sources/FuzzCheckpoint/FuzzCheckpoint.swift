@@ -1,5 +1,5 @@
 import FuzzSupport
-import Embedder
+import ModelImport
 
 /// The legacy PyTorch checkpoint reader (pickles, then storages) on arbitrary bytes, and every tensor it lists.
 @main enum FuzzCheckpoint {
