@@ -72,7 +72,7 @@ extension Dataset {
     public static func open(folder: String?, csv: String?, images: String?) throws -> Dataset {
         switch (folder, csv, images) {
         case (let folder?, nil, nil):
-            return try classFolders(at: DiskPath(folder))
+            return try classFolders(at: DiskPath(argument: folder))
         case (nil, let csv?, let images?):
             return try gldv2(csv: URL(fileURLWithPath: csv), images: URL(fileURLWithPath: images))
         default:

@@ -10,6 +10,25 @@ public struct DiskPath: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public init(_ path: String) { bytes = Array(path.utf8) }
 
+    /// A path given on the command line, byte for byte: Swift decodes arguments as UTF-8 (a Latin-1 byte
+    /// becomes U+FFFD), so an argument holding U+FFFD is looked up among the process's raw arguments.
+    public init(argument: String) {
+        guard argument.unicodeScalars.contains("\u{FFFD}") else {
+            self.init(argument)
+            return
+        }
+        for index in 0..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self),
+                                                  count: strlen(raw)))
+            if String(decoding: bytes, as: UTF8.self) == argument {
+                self.init(bytes: bytes)
+                return
+            }
+        }
+        self.init(argument)
+    }
+
     /// The path a URL made by `url` (or `URL(fileURLWithPath:)`) stands for.
     public init(url: URL) {
         let encoded = Array(url.absoluteURL.path(percentEncoded: true).utf8)

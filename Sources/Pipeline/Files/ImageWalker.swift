@@ -22,7 +22,7 @@ public enum ImageWalker {
         var listing = Listing()
         var visited = Set<FileIdentity>()
         for input in inputs {
-            let path = DiskPath(input)
+            let path = DiskPath(argument: input)
             switch POSIX.targetStatus(path.bytes) {
             case .failure(let error):
                 listing.problems.append(problem(path, error, named: true))
