@@ -5,6 +5,7 @@ extension Commands {
     /// in input order). Images that fail are listed and skipped.
     public static func embed(_ inputs: [String], model url: URL, out: String, batchSize: Int, threads: Int,
                              console: Console) throws {
+        let output = try AtomicOutput(out)
         let listing = ImageWalker.expand(inputs)
         try report(listing.problems, on: console)
         let model = try EmbeddingModel.load(url)
@@ -21,7 +22,7 @@ extension Commands {
             meter.advance(by: batch.count + batch.failures.count)
         }
         meter.finish()
-        try EmbeddingsFile.write(to: out, embeddings: embeddings, paths: paths, dimension: model.dimension, model: model)
+        try EmbeddingsFile.write(to: output, embeddings: embeddings, paths: paths, dimension: model.dimension, model: model)
     }
 
     /// `cbr predict`: each image's `top` ImageNet classes (index:probability), one line per image.

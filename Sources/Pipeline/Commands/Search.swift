@@ -8,6 +8,7 @@ extension Commands {
     /// unit length are normalized (a note says how many).
     public static func search(_ queries: String, dataset: String?, index: URL, k: Int, out: String, inMemory: Bool,
                               blockRows: Int, verify: Bool, console: Console) throws {
+        let output = try AtomicOutput(out)
         let reader = try ShardedIndexReader(directory: index, mode: inMemory ? .inMemory : .streaming,
                                             verifyChecksums: verify)
         let source = try EmbeddingSources.open(queries, dataset: dataset, defaults: ["embeddings", "queries", "test"])
@@ -27,7 +28,7 @@ extension Commands {
         let options = SearchOptions(k: k, blockRows: blockRows, normalizeQueries: true,
                                     mask: LabelMask(removed: reader.removedMask))
         let results = try ExactSearch.search(queries: matrix, in: reader, options: options)
-        try AtomicOutput.write(to: out) { output in
+        try AtomicOutput.commit(output) { output in
             try output.closeDescriptor()
             let file = try H5File.create(at: output.temporary.description, overwrite: true)
             try file.createDataset("indices", values: results.rows, shape: [source.count, k])

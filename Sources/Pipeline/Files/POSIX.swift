@@ -154,6 +154,9 @@ enum POSIX {
 
     static var processID: Int32 { getpid() }
 
+    /// A write to a closed pipe then fails with EPIPE (reported) instead of killing the process unannounced.
+    static func ignoreBrokenPipes() { _ = signal(SIGPIPE, SIG_IGN) }
+
     static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 }
 

@@ -76,7 +76,11 @@ public final class AtomicOutput {
 
     /// Runs `body` on a new output at `path` and commits it; on any failure the temporary file is removed.
     public static func write<T>(to path: String, _ body: (AtomicOutput) throws -> T) throws -> T {
-        let output = try AtomicOutput(path)
+        try commit(try AtomicOutput(path), body)
+    }
+
+    /// Runs `body` on `output` and commits it; on any failure the temporary file is removed.
+    public static func commit<T>(_ output: AtomicOutput, _ body: (AtomicOutput) throws -> T) throws -> T {
         do {
             let value = try body(output)
             try output.commit()

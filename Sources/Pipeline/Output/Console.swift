@@ -1,8 +1,12 @@
 /// cbr's standard output and error. Results go to standard output (buffered, every write checked); each
 /// input that fails is one line `cbr: <file>: <reason>` on standard error, counted for the exit code.
 public final class Console: @unchecked Sendable {
-    public static let standard = Console(output: TextOutput(descriptor: 1, name: "standard output"),
-                                         errors: TextOutput(descriptor: 2, name: "standard error", capacity: 0))
+    /// Standard output and error; a closed pipe becomes a write error (SIGPIPE is ignored from here on).
+    public static let standard: Console = {
+        POSIX.ignoreBrokenPipes()
+        return Console(output: TextOutput(descriptor: 1, name: "standard output"),
+                       errors: TextOutput(descriptor: 2, name: "standard error", capacity: 0))
+    }()
 
     public let output: TextOutput
     public let errors: TextOutput
