@@ -85,9 +85,24 @@ public final class AtomicOutput {
             let value = try body(output)
             try output.commit()
             return value
-        } catch {
+        } catch let error as CLIError {
             output.abandon()
             throw error
+        } catch {
+            output.abandon()
+            throw CLIError.write(path: output.path.description, reason: output.reason(error))
         }
+    }
+
+    /// One line for a library's write error (HDF5's spans lines and names the temporary file): the system's
+    /// message when it gives one ("No space left on device"), else its first line.
+    func reason(_ error: any Error) -> String {
+        let text = "\(error)"
+        if let start = text.range(of: "error message = '"),
+           let end = text[start.upperBound...].firstIndex(of: "'") {
+            return String(text[start.upperBound..<end])
+        }
+        let line = text.split(separator: "\n").first.map(String.init) ?? text
+        return line.replacingOccurrences(of: temporary.description, with: path.description)
     }
 }
