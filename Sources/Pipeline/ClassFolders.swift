@@ -9,6 +9,7 @@ extension Dataset {
     }
 
     public static func classFolders(at root: DiskPath) throws -> Dataset {
+        let rootIdentity: FileIdentity
         switch POSIX.targetStatus(root.bytes) {
         case .failure(let error) where error.isMissing:
             throw PipelineError(path: root.description, reason: "no such directory")
@@ -16,13 +17,14 @@ extension Dataset {
             throw PipelineError(path: root.description, reason: error.reason)
         case .success(let status) where status.kind != .directory:
             throw PipelineError(path: root.description, reason: "not a directory (a class-per-folder dataset is a directory)")
-        case .success:
-            break
+        case .success(let status):
+            rootIdentity = status.identity
         }
-        var classNames: [String] = []
-        var items: [Item] = []
         var problems: [Problem] = []
-        var visited = Set<FileIdentity>()
+        // Each real directory is one class at most: the first entry (in byte order) reaching it names it,
+        // and no class walk enters the root or another class's folder.
+        var visited: Set<FileIdentity> = [rootIdentity]
+        var classes: [DiskPath] = []
         for (path, target) in ImageWalker.visibleEntries(of: root, problems: &problems) {
             guard case .success(let status) = target, status.kind == .directory else {
                 if ImageWalker.extensions.contains(path.lowercasedExtension) {
@@ -32,11 +34,16 @@ extension Dataset {
                 }
                 continue
             }
+            if visited.insert(status.identity).inserted { classes.append(path) }
+        }
+        var classNames: [String] = []
+        var items: [Item] = []
+        for path in classes {
             let label = Int32(classNames.count)
             let name = String(decoding: path.name, as: UTF8.self)
             classNames.append(name)
             let prefix = path.bytes.count + 1
-            for file in ImageWalker.files(below: path, visited: &visited, problems: &problems) {
+            for file in ImageWalker.files(inside: path, visited: &visited, problems: &problems) {
                 let relative = String(decoding: file.bytes[prefix...], as: UTF8.self)
                 items.append(Item(file: file, key: name + "/" + relative, label: label))
             }

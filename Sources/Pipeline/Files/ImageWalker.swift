@@ -37,18 +37,13 @@ public enum ImageWalker {
         return listing
     }
 
-    /// The image files below `directory` (sorted by path bytes), sharing `visited` with other walks.
-    static func files(below directory: DiskPath, visited: inout Set<FileIdentity>,
+    /// The image files inside `directory` (sorted by path bytes), whose own identity the caller has
+    /// already claimed in `visited` (a class folder); other walks share `visited`.
+    static func files(inside directory: DiskPath, visited: inout Set<FileIdentity>,
                       problems: inout [Dataset.Problem]) -> [DiskPath] {
-        switch POSIX.targetStatus(directory.bytes) {
-        case .failure(let error):
-            problems.append(problem(directory, error, named: true))
-            return []
-        case .success(let status):
-            var found: [DiskPath] = []
-            walk(directory, identity: status.identity, visited: &visited, files: &found, problems: &problems)
-            return found.sorted()
-        }
+        var found: [DiskPath] = []
+        walkEntries(of: directory, visited: &visited, files: &found, problems: &problems)
+        return found.sorted()
     }
 
     /// The visible entries of `directory`, sorted by name bytes, each with what it leads to.
@@ -70,6 +65,11 @@ public enum ImageWalker {
     private static func walk(_ directory: DiskPath, identity: FileIdentity, visited: inout Set<FileIdentity>,
                              files: inout [DiskPath], problems: inout [Dataset.Problem]) {
         guard visited.insert(identity).inserted else { return }
+        walkEntries(of: directory, visited: &visited, files: &files, problems: &problems)
+    }
+
+    private static func walkEntries(of directory: DiskPath, visited: inout Set<FileIdentity>,
+                                    files: inout [DiskPath], problems: inout [Dataset.Problem]) {
         for (path, target) in visibleEntries(of: directory, problems: &problems) {
             let isImage = extensions.contains(path.lowercasedExtension)
             switch target {
