@@ -17,6 +17,10 @@ public enum Limits {
     public static let rows = 1...1_048_576
     /// Embedding dimension of an input file.
     public static let dimension = 1...65_536
+    /// Rows of an input embeddings file (big-ann's largest sets have 10⁹): rows × d stays far from overflow.
+    public static let inputRows = 0...Int(UInt32.max)
+    /// Floats held at once from an input file: one `index import` step, or all of `search`'s queries (4 GiB).
+    public static let valuesInMemory = 1 << 30
 
     /// Throws a usage error naming `option` and the limit unless `value` is within `range`.
     public static func check(_ value: Int, _ option: String, _ range: ClosedRange<Int>) throws {

@@ -61,20 +61,33 @@ import TestSupport
     @Test func hdf5ShapesAreChecked() throws {
         let root = try TestData.temporaryDirectory("hostile-h5")
         let flat = root.appendingPathComponent("flat.h5"), labels = root.appendingPathComponent("labels.h5")
-        let strings = root.appendingPathComponent("strings.h5")
+        let strings = root.appendingPathComponent("strings.h5"), sparse = root.appendingPathComponent("sparse.h5")
+        // sparse.h5 declares 2³³ rows that were never written: a few KB on disk.
         try TestData.runPython("""
             import sys, h5py, numpy as np
             with h5py.File(sys.argv[1], 'w') as f: f['embeddings'] = np.ones(12, 'f4')
             with h5py.File(sys.argv[2], 'w') as f:
                 f['embeddings'] = np.ones((4, 3), 'f4'); f['labels'] = np.array([b'a', b'b'])
             with h5py.File(sys.argv[3], 'w') as f: f['embeddings'] = np.array([[b'x']])
-            """, [flat.path, labels.path, strings.path])
+            with h5py.File(sys.argv[4], 'w') as f:
+                f.create_dataset('embeddings', shape=(2**33, 4), dtype='f4', chunks=(1024, 4))
+                f.create_dataset('queries', shape=(2**28, 8), dtype='f4', chunks=(1024, 8))
+            """, [flat.path, labels.path, strings.path, sparse.path])
         let expectations = [(flat, "'embeddings' has shape [12], expected [n, d]"),
                             (labels, "'labels' has shape [2]; expected [4], one per row"),
-                            (strings, "'embeddings' holds strings, not embeddings")]
+                            (strings, "'embeddings' holds strings, not embeddings"),
+                            (sparse, "'embeddings' has 8589934592 rows; at most 4294967295 are read")]
         for (file, message) in expectations {
             let run = try importRun(file, root)
             #expect(run.status == 2 && run.stderr == "cbr: \(file.path): \(message)\n", "\(run.stderr)")
         }
+        let index = root.appendingPathComponent("index"), rows = root.appendingPathComponent("rows.h5")
+        try TestData.runPython("import sys, h5py, numpy as np; h5py.File(sys.argv[1], 'w')['embeddings'] = np.eye(8, dtype='f4')",
+                               [rows.path])
+        #expect(try CLIRun.cbr(["index", "import", rows.path, "--index", index.path]).status == 0)
+        let search = try CLIRun.cbr(["search", sparse.path, "--dataset", "queries", "--index", index.path,
+                                     "--out", root.appendingPathComponent("r.h5").path])
+        #expect(search.status == 2 && search.stderr == "cbr: \(sparse.path): 268435456 × 8 queries exceed the 1073741824 "
+                    + "values searched at once (split the file)\n", "\(search.stderr)")
     }
 }

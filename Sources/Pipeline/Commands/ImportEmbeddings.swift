@@ -46,7 +46,7 @@ extension Commands {
         let start = Date()
         let meter = ProgressLine(total: source.count, label: "importing", unit: "rows")
         var added = 0, alreadyCommitted = 0
-        let step = max(1, options.readRows)
+        let step = max(1, min(options.readRows, Limits.valuesInMemory / d))
         for first in stride(from: 0, to: source.count, by: step) {
             let range = first..<min(source.count, first + step)
             let rows = try source.rows(range)

@@ -16,6 +16,10 @@ extension Commands {
             throw IndexError.dimensionMismatch(URL(fileURLWithPath: source.path), expected: reader.dimension, found: source.dimension)
         }
         let d = source.dimension
+        guard source.count * d <= Limits.valuesInMemory else {
+            throw CLIError.input(path: source.path, reason: "\(source.count) × \(d) queries exceed the \(Limits.valuesInMemory) "
+                + "values searched at once (split the file)")
+        }
         let matrix = try source.rows(0..<source.count)
         if let row = EmbeddingSources.firstNonFiniteRow(matrix, first: 0, dimension: d) {
             throw CLIError.input(path: source.path, reason: "query \(row) holds a NaN or an infinity")

@@ -20,7 +20,10 @@ public enum EmbeddingSources {
 
     /// Checks a shape read from a file: n ≥ 0 rows of d within `Limits.dimension`.
     static func checkShape(_ path: String, rows: Int, dimension: Int, what: String) throws {
-        guard rows >= 0, Limits.dimension.contains(dimension) else {
+        guard Limits.inputRows.contains(rows) else {
+            throw CLIError.input(path: path, reason: "\(what) has \(rows) rows; at most \(Limits.inputRows.upperBound) are read")
+        }
+        guard Limits.dimension.contains(dimension) else {
             throw CLIError.input(path: path, reason: "\(what) is \(rows) × \(dimension); d must be between "
                 + "\(Limits.dimension.lowerBound) and \(Limits.dimension.upperBound)")
         }
