@@ -50,9 +50,13 @@ public final class Classifier {
 
     /// `prototypes`: load the class prototypes even when `options.rule` does not use them (for `rank(rules:)`).
     public init(index: URL, model explicit: URL?, options: Options, prototypes wanted: Bool = false) throws {
-        guard options.k >= 1, options.top >= 1 else {
-            throw PipelineError(path: index.path, reason: "--k and --top must be at least 1")
-        }
+        // The same limits as the command line's, for callers of the library (a batch of 0 would trap).
+        try Limits.check(options.k, "k", Limits.neighbours)
+        try Limits.check(options.top, "top", Limits.top)
+        try Limits.check(options.batchSize, "batch size", Limits.batch)
+        try Limits.check(options.threads, "threads", Limits.threads)
+        try Limits.check(options.searchBatch, "search batch", Limits.searchBatch)
+        try Limits.checkFinite(options.threshold, "threshold")
         let manifest = try Manifest.load(from: index)
         let bytes = manifest.rowCount * manifest.dimension * manifest.dtype.byteWidth
         reader = try ShardedIndexReader(directory: index, mode: bytes <= Self.inMemoryLimit ? .inMemory : .streaming)
