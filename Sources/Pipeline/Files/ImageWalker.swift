@@ -25,7 +25,7 @@ public enum ImageWalker {
             let path = DiskPath(argument: input)
             switch POSIX.targetStatus(path.bytes) {
             case .failure(let error):
-                listing.problems.append(problem(path, error, named: true))
+                listing.problems.append(problem(path, error))
             case .success(let status) where status.kind == .directory:
                 var found: [DiskPath] = []
                 walk(path, identity: status.identity, visited: &visited, files: &found, problems: &listing.problems)
@@ -81,14 +81,14 @@ public enum ImageWalker {
                 if isImage { problems.append(Dataset.Problem(path: path.description, reason: "not a regular file")) }
             case .failure(let error):
                 if isImage || error.isWalkFailure {
-                    problems.append(problem(path, error, named: false))
+                    problems.append(problem(path, error))
                 }
             }
         }
     }
 
     /// The problem for a path whose target could not be reached; a dangling symlink says so.
-    private static func problem(_ path: DiskPath, _ error: FileError, named: Bool) -> Dataset.Problem {
+    private static func problem(_ path: DiskPath, _ error: FileError) -> Dataset.Problem {
         if error.isMissing, case .success(let link) = POSIX.linkStatus(path.bytes), link.kind == .symlink {
             return Dataset.Problem(path: path.description, reason: "no such file (dangling symlink)")
         }
