@@ -108,5 +108,20 @@ import TestSupport
         #expect(legacy.status == 0 && legacy.stdout.contains("rows: 48"))
     }
 
+    @Test func missingOrWrongKindsOfInputFilesGetPlainReasons() throws {
+        let root = try TestData.temporaryDirectory("cli-plain")
+        let absent = root.appendingPathComponent("absent").path
+        let cases: [([String], String)] = [
+            (["index", "import", root.path, "--index", root.appendingPathComponent("i").path], "cbr: \(root.path): is a directory\n"),
+            (["model", "import", absent, "--out", root.appendingPathComponent("m.h5").path], "cbr: \(absent): no such file\n"),
+            (["demo", "--photos", absent], "cbr: \(absent): no such file\n"),
+            (["embed", "/dev/null", "--out", root.appendingPathComponent("e.h5").path], "cbr: /dev/null: not a regular file\n"),
+        ]
+        for (arguments, line) in cases {
+            let run = try CLIRun.cbr(arguments)
+            #expect(run.status == (arguments[0] == "embed" ? 1 : 2) && run.stderr == line, "\(arguments): \(run.stderr)")
+        }
+    }
+
     private var fm: FileManager { .default }
 }
