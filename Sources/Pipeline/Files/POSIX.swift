@@ -74,9 +74,11 @@ enum POSIX {
                 if errno != 0 { throw FileError(errno) }
                 return names
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                Array(raw.prefix(while: { $0 != 0 }))
-            }
+            // d_name is NUL-terminated; the bytes after the NUL are not initialized, so only strlen reads it.
+            let name = UnsafeMutableRawPointer(entry).advanced(by: MemoryLayout<dirent>.offset(of: \dirent.d_name)!)
+                .withMemoryRebound(to: CChar.self, capacity: 1) { text in
+                    Array(UnsafeRawBufferPointer(start: text, count: strlen(text)))
+                }
             if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
         }
     }
