@@ -52,7 +52,7 @@ let engine: [Target] = [
     .target(name: "Aggregate", swiftSettings: optimized),
     .target(
         name: "Pipeline",
-        dependencies: ["Embedder", "ShardedIndex", "Aggregate", "Imaging", "HDF5"],
+        dependencies: ["Embedder", "ModelImport", "ShardedIndex", "Aggregate", "Imaging", "HDF5"],
         swiftSettings: optimized
     ),
 ]
@@ -63,7 +63,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "cbr",
         dependencies: [
-            "Pipeline", "Embedder", "ModelImport", "ShardedIndex", "Aggregate", "HDF5", "Imaging",
+            "Pipeline", "ShardedIndex", "Aggregate",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized

@@ -1,87 +1,62 @@
 import Foundation
 
 extension Dataset {
-    /// Lists `<root>/<class>/<…>/<file>`, classes and files in sorted order. Files lying directly in
-    /// `root` belong to no class: they are reported in `problems`.
+    /// Lists `<root>/<class>/<…>/<image>`, classes and files in byte order, walked by `ImageWalker`'s
+    /// rules. Images lying directly in `root` belong to no class, and unreadable entries cannot be listed:
+    /// both are reported in `problems`.
     public static func classFolders(at root: URL) throws -> Dataset {
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
-            throw PipelineError(path: root.path, reason: "no such directory")
+        try classFolders(at: DiskPath(url: root))
+    }
+
+    public static func classFolders(at root: DiskPath) throws -> Dataset {
+        let rootIdentity: FileIdentity
+        switch POSIX.targetStatus(root.bytes) {
+        case .failure(let error) where error.isMissing:
+            throw PipelineError(path: root.description, reason: "no such directory")
+        case .failure(let error):
+            throw PipelineError(path: root.description, reason: error.reason)
+        case .success(let status) where status.kind != .directory:
+            throw PipelineError(path: root.description, reason: "not a directory (a class-per-folder dataset is a directory)")
+        case .success(let status):
+            rootIdentity = status.identity
         }
-        guard isDirectory.boolValue else {
-            throw PipelineError(path: root.path, reason: "not a directory (a class-per-folder dataset is a directory)")
+        var problems: [Problem] = []
+        // Each real directory is one class at most: the first entry (in byte order) reaching it names it,
+        // and no class walk enters the root or another class's folder.
+        var visited: Set<FileIdentity> = [rootIdentity]
+        var classes: [DiskPath] = []
+        for (path, target) in ImageWalker.visibleEntries(of: root, problems: &problems) {
+            guard case .success(let status) = target, status.kind == .directory else {
+                if ImageWalker.extensions.contains(path.lowercasedExtension) {
+                    problems.append(Problem(path: path.description, reason: "not inside a class folder"))
+                } else if case .failure(let error) = target, error.isWalkFailure {
+                    problems.append(Problem(path: path.description, reason: error.reason))
+                }
+                continue
+            }
+            if visited.insert(status.identity).inserted { classes.append(path) }
         }
         var classNames: [String] = []
         var items: [Item] = []
-        var problems: [Problem] = []
-        for entry in try sortedVisibleEntries(of: root) {
-            let url = root.appendingPathComponent(entry)
-            guard isDirectoryEntry(url) else {
-                problems.append(Problem(path: url.path, reason: "not inside a class folder"))
-                continue
-            }
+        for path in classes {
             let label = Int32(classNames.count)
-            classNames.append(entry)
-            for relative in try filesBelow(url) {
-                items.append(Item(path: url.appendingPathComponent(relative).path,
-                                  key: entry + "/" + relative, label: label))
+            let name = String(decoding: path.name, as: UTF8.self)
+            classNames.append(name)
+            let prefix = path.bytes.count + 1
+            for file in ImageWalker.files(inside: path, visited: &visited, problems: &problems) {
+                let relative = String(decoding: file.bytes[prefix...], as: UTF8.self)
+                items.append(Item(file: file, key: name + "/" + relative, label: label))
             }
         }
         return Dataset(classNames: classNames, items: items, problems: problems)
     }
 
-    /// Lists image files for classification: each argument is a file, or a directory searched recursively.
-    /// Keys are the paths as given (directory + relative path).
-    public static func unlabelled(_ paths: [String]) throws -> Dataset {
-        var items: [Item] = []
-        for path in paths {
-            let url = URL(fileURLWithPath: path)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw PipelineError(path: path, reason: "no such file or directory")
-            }
-            if isDirectory.boolValue {
-                let prefix = path.hasSuffix("/") ? path : path + "/"
-                for relative in try filesBelow(url) {
-                    items.append(Item(path: prefix + relative, key: prefix + relative, label: nil))
-                }
-            } else {
-                items.append(Item(path: path, key: path, label: nil))
-            }
-        }
-        return Dataset(classNames: [], items: items)
+    /// Lists image files for classification by `ImageWalker`'s rules: each argument a file (tried whatever
+    /// its name) or a directory searched recursively. Keys are the paths as given (directory + relative
+    /// path); inputs that cannot be used are in `problems`.
+    public static func unlabelled(_ paths: [String]) -> Dataset {
+        let listing = ImageWalker.expand(paths)
+        return Dataset(classNames: [], items: listing.files.map { Item(file: $0, key: $0.description, label: nil) },
+                       problems: listing.problems)
     }
-}
-
-/// Regular files below `directory` (recursively, hidden entries skipped), as sorted relative paths.
-func filesBelow(_ directory: URL) throws -> [String] {
-    var result: [String] = []
-    func walk(_ url: URL, _ prefix: String) throws {
-        for entry in try sortedVisibleEntries(of: url) {
-            let child = url.appendingPathComponent(entry)
-            if isDirectoryEntry(child) {
-                try walk(child, prefix + entry + "/")
-            } else {
-                result.append(prefix + entry)
-            }
-        }
-    }
-    try walk(directory, "")
-    return result
-}
-
-private func sortedVisibleEntries(of directory: URL) throws -> [String] {
-    do {
-        return try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { !$0.hasPrefix(".") }
-            .sorted()
-    } catch {
-        throw PipelineError(path: directory.path, reason: "cannot list directory")
-    }
-}
-
-private func isDirectoryEntry(_ url: URL) -> Bool {
-    var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
 }

@@ -50,9 +50,13 @@ public final class Classifier {
 
     /// `prototypes`: load the class prototypes even when `options.rule` does not use them (for `rank(rules:)`).
     public init(index: URL, model explicit: URL?, options: Options, prototypes wanted: Bool = false) throws {
-        guard options.k >= 1, options.top >= 1 else {
-            throw PipelineError(path: index.path, reason: "--k and --top must be at least 1")
-        }
+        // The same limits as the command line's, for callers of the library (a batch of 0 would trap).
+        try Limits.check(options.k, "k", Limits.neighbours)
+        try Limits.check(options.top, "top", Limits.top)
+        try Limits.check(options.batchSize, "batch size", Limits.batch)
+        try Limits.check(options.threads, "threads", Limits.threads)
+        try Limits.check(options.searchBatch, "search batch", Limits.searchBatch)
+        try Limits.checkFinite(options.threshold, "threshold")
         let manifest = try Manifest.load(from: index)
         let bytes = manifest.rowCount * manifest.dimension * manifest.dtype.byteWidth
         reader = try ShardedIndexReader(directory: index, mode: bytes <= Self.inMemoryLimit ? .inMemory : .streaming)
@@ -117,13 +121,14 @@ public final class Classifier {
             .map { (classes.label($0), $0.score) }
     }
 
-    /// Classifies the images at `paths` batch by batch: `result` gets each decoded image's path (as given)
+    /// Classifies the images at `files` batch by batch: `result` gets each decoded image's path (as given)
     /// and predictions in input order, `failure` each image that could not be decoded. Returns the number
     /// of failures.
     @discardableResult
-    public func classify(_ paths: [String], progress: Bool = isatty(STDERR_FILENO) == 1,
+    public func classify(_ files: [DiskPath], progress: Bool = isatty(STDERR_FILENO) == 1,
                          result: (String, [(name: String, score: Float)]) throws -> Void,
                          failure: (Dataset.Problem) throws -> Void) throws -> Int {
+        let paths = files.map(\.description)
         let meter = ProgressLine(total: paths.count, label: "classifying", enabled: progress)
         let d = manifest.dimension
         var failures = 0
@@ -139,7 +144,7 @@ public final class Classifier {
             pending.removeAll(keepingCapacity: true)
             pendingPaths.removeAll(keepingCapacity: true)
         }
-        try model.embedder(batchSize: options.batchSize, threads: options.threads).run(paths.map { URL(fileURLWithPath: $0) }) { batch in
+        try model.embedder(batchSize: options.batchSize, threads: options.threads).run(files.map(\.url)) { batch in
             // A failed image is reported at once; its neighbours' results follow at the next search, in input order.
             for f in batch.failures { try failure(Dataset.Problem(path: paths[f.index], error: f.error)) }
             failures += batch.failures.count

@@ -20,12 +20,23 @@ public struct Dataset: Sendable {
         public var key: String
         /// Index into `classNames`, or `nil` for an image with no known class.
         public var label: Int32?
+        /// The path's bytes when they are not UTF-8 (`path` then shows them with U+FFFD); nil otherwise,
+        /// so that a listing of millions stays small.
+        private var rawPath: [UInt8]?
 
         public init(path: String, key: String, label: Int32?) {
             self.path = path
             self.key = key
             self.label = label
         }
+
+        public init(file: DiskPath, key: String, label: Int32?) {
+            self.init(path: file.description, key: key, label: label)
+            rawPath = file.isUTF8 ? nil : file.bytes
+        }
+
+        /// The file to decode, byte for byte.
+        public var file: DiskPath { rawPath.map { DiskPath(bytes: $0) } ?? DiskPath(path) }
     }
 
     /// An entry of the dataset that cannot be used, with the reason.
@@ -33,6 +44,11 @@ public struct Dataset: Sendable {
         public var path: String
         public var reason: String
         public var description: String { "\(path): \(reason)" }
+
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
     }
 
     public private(set) var classNames: [String]
@@ -56,7 +72,7 @@ extension Dataset {
     public static func open(folder: String?, csv: String?, images: String?) throws -> Dataset {
         switch (folder, csv, images) {
         case (let folder?, nil, nil):
-            return try classFolders(at: URL(fileURLWithPath: folder))
+            return try classFolders(at: DiskPath(argument: folder))
         case (nil, let csv?, let images?):
             return try gldv2(csv: URL(fileURLWithPath: csv), images: URL(fileURLWithPath: images))
         default:

@@ -36,12 +36,14 @@ public enum Demo {
     public static func run(photos: URL, index: URL, model: URL?, threads: Int,
                            line: (String) -> Void) throws -> Result {
         let clock = Date()
-        let files = try FileManager.default.contentsOfDirectory(atPath: photos.path)
-            .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+        let listing = ImageWalker.expand([photos.path])
+        if let problem = listing.problems.first { throw PipelineError(path: problem.path, reason: problem.reason) }
+        let files = listing.files
         guard !files.isEmpty else { throw PipelineError(path: photos.path, reason: "no photos (run make bootstrap)") }
-        let stems = files.map { ($0 as NSString).deletingPathExtension }
-        let dataset = Dataset(classNames: stems, items: files.enumerated().map {
-            Dataset.Item(path: photos.appendingPathComponent($0.element).path, key: $0.element, label: Int32($0.offset))
+        let names = files.map { String(decoding: $0.name, as: UTF8.self) }
+        let stems = names.map { ($0 as NSString).deletingPathExtension }
+        let dataset = Dataset(classNames: stems, items: zip(files, names).enumerated().map {
+            Dataset.Item(file: $0.element.0, key: $0.element.1, label: Int32($0.offset))
         })
         let summary = try IndexBuilder.run(dataset, index: index, model: model,
                                            options: .init(mode: .create, batchSize: 16, threads: threads), progress: false)
@@ -54,7 +56,8 @@ public enum Demo {
         var queries: [Query] = []
         var input = [Float](repeating: 0, count: views.count * network.inputCount)
         for (file, stem) in zip(files, stems) {
-            let image = try decoder.decode(contentsOf: photos.appendingPathComponent(file))
+            let image = try decoder.decode(data: try ImageFileReader.contents(of: file, limit: decoder.maxFileBytes),
+                                           name: file.description)
             input.withUnsafeMutableBufferPointer { buffer in
                 for (v, view) in views.enumerated() {
                     preprocessor.tensor(from: view.1(image), into: UnsafeMutableBufferPointer(rebasing:

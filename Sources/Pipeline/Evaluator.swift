@@ -81,7 +81,7 @@ public enum Evaluator {
         var outcomes = [[QueryOutcome]](repeating: [], count: rules.count)
         var failures = dataset.problems
         let meter = ProgressLine(total: items.count, label: "evaluating", enabled: progress)
-        try classifier.model.embedder(batchSize: batchSize, threads: threads).run(items.map { URL(fileURLWithPath: $0.path) }) { batch in
+        try classifier.model.embedder(batchSize: batchSize, threads: threads).run(items.map(\.file.url)) { batch in
             for f in batch.failures { failures.append(Dataset.Problem(path: items[f.index].path, error: f.error)) }
             if batch.count > 0 {
                 let rankings = try classifier.rank(batch.embeddings, count: batch.count, rules: rules, top: 5)

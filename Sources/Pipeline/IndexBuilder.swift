@@ -102,7 +102,7 @@ public enum IndexBuilder {
         let meter = ProgressLine(total: todo.count, label: "indexing", enabled: progress)
         let indexingStart = Date()
         let embedder = model.embedder(batchSize: max(1, options.batchSize), threads: max(1, options.threads))
-        try embedder.run(todo.map { URL(fileURLWithPath: $0.path) }) { batch in
+        try embedder.run(todo.map(\.file.url)) { batch in
             for failure in batch.failures {
                 summary.skipped.append(Dataset.Problem(path: todo[failure.index].path, error: failure.error))
             }

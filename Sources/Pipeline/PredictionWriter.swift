@@ -5,17 +5,17 @@ import Foundation
 public final class PredictionWriter {
     public enum Format: String, Sendable, CaseIterable { case csv, jsonl }
 
-    private let handle: FileHandle
+    private let output: TextOutput
     private let format: Format
     private var buffer = ""
 
-    public init(_ handle: FileHandle, format: Format) {
-        self.handle = handle
+    public init(_ output: TextOutput, format: Format) {
+        self.output = output
         self.format = format
         if format == .csv { buffer = "image,rank,class,score\n" }
     }
 
-    public func write(image: String, predictions: [(name: String, score: Float)]) {
+    public func write(image: String, predictions: [(name: String, score: Float)]) throws {
         switch format {
         case .csv:
             for (rank, p) in predictions.enumerated() {
@@ -25,13 +25,14 @@ public final class PredictionWriter {
             let list = predictions.map { "{\"class\": \(Self.jsonString($0.name)), \"score\": \(Self.jsonNumber($0.score))}" }
             buffer += "{\"image\": \(Self.jsonString(image)), \"predictions\": [\(list.joined(separator: ", "))]}\n"
         }
-        if buffer.utf8.count >= 1 << 16 { flush() }
+        if buffer.utf8.count >= 1 << 16 { try flush() }
     }
 
-    public func flush() {
-        guard !buffer.isEmpty else { return }
-        handle.write(Data(buffer.utf8))
-        buffer = ""
+    /// Hands the buffered predictions to the output and flushes it (every write checked).
+    public func flush() throws {
+        defer { buffer = "" }
+        try output.write(buffer)
+        try output.flush()
     }
 
     /// A CSV field, quoted when it holds a comma, a quote or a line break (quotes doubled).

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A progress line on stderr — done / total, rate, ETA — redrawn at most twice a second, and only
-/// when stderr is a terminal (`enabled`), so logs and pipes stay clean.
+/// when stderr is a terminal (`enabled`), so logs and pipes stay clean. A failed write is ignored (the
+/// progress line is no result).
 public final class ProgressLine: @unchecked Sendable {
     public let total: Int
     public let label: String
@@ -33,13 +34,13 @@ public final class ProgressLine: @unchecked Sendable {
     public func finish() {
         guard enabled else { return }
         if lastDraw == .distantPast || done < total { draw() }
-        FileHandle.standardError.write(Data("\n".utf8))
+        try? Console.standard.errors.write("\n")
     }
 
     private func draw() {
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let line = String(format: "\r%@ %d/%d  %.1f %@/s  ETA %@   ", label, done, total, rate, unit, Self.clock(eta))
-        FileHandle.standardError.write(Data(line.utf8))
+        try? Console.standard.errors.write(line)
     }
 
     /// `m:ss` or `h:mm:ss`.

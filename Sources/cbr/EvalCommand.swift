@@ -1,4 +1,3 @@
-import Aggregate
 import ArgumentParser
 import Foundation
 import Pipeline
@@ -13,24 +12,24 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The index directory.") var index: String
     @Option(help: "Aggregation rules, comma-separated (max, mean, sum, vote, power[:P], prototype, or all).")
     var aggregate = "max"
-    @Option(help: "Neighbours retrieved per query.") var k = 50
+    @Option(help: "Neighbours retrieved per query (1…\(Limits.neighbours.upperBound)).") var k = 50
     @Option(help: "Calibrate the threshold for this precision instead of the best F1.") var targetPrecision: Double?
     @Flag(help: "Machine-readable JSON on stdout.") var json = false
     @OptionGroup var embedding: EmbeddingArguments
 
+    func validate() throws {
+        try checkOption(k, "--k", Limits.neighbours)
+        do { _ = try Commands.aggregationRules(aggregate) } catch { throw ValidationError("\(error)") }
+        if let targetPrecision, !(targetPrecision > 0 && targetPrecision <= 1) {
+            throw ValidationError("--target-precision must be in (0, 1] (got \(targetPrecision))")
+        }
+    }
+
     func run() throws {
-        try runBatch {
-            let names = aggregate.split(separator: ",").flatMap { $0 == "all" ? AggregationRule.names : [String($0)] }
-            let rules = try names.map { name in
-                guard let rule = AggregationRule(name: name) else { throw ValidationError("unknown aggregation rule '\(name)'") }
-                return rule
-            }
-            let result = try Evaluator.run(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
-                                           rules: rules, k: k, targetPrecision: targetPrecision,
-                                           batchSize: embedding.batch, threads: embedding.threads)
-            for problem in result.failures { FileHandle.standardError.write(Data("failed \(problem)\n".utf8)) }
-            print(json ? result.json : result.summary)
-            return result.failures.isEmpty
+        try runCommand { console in
+            try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
+                                  rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
+                                  batchSize: embedding.batch, threads: embedding.threads, console: console)
         }
     }
 }

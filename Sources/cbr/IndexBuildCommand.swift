@@ -3,44 +3,6 @@ import Foundation
 import Pipeline
 import ShardedIndex
 
-/// The dataset arguments shared by `index build`, `index add` and `eval`.
-struct DatasetArguments: ParsableArguments {
-    @Argument(help: "A class-per-folder dataset: <dir>/<class>/<images…> (omit with --csv).")
-    var dataset: String?
-
-    @Option(help: "A GLDv2 CSV (id,landmark_id | landmark_id,images | id,landmarks); needs --images.")
-    var csv: String?
-
-    @Option(help: "The GLDv2 image root (image abc… at ROOT/a/b/c/abc….jpg).")
-    var images: String?
-
-    func load() throws -> Dataset { try Dataset.open(folder: dataset, csv: csv, images: images) }
-}
-
-/// Options shared by the commands that embed images.
-struct EmbeddingArguments: ParsableArguments {
-    @Option(help: "The model file (default: the index's, else $CBR_HOME/models/efficientnet-lite0.h5).")
-    var model: String?
-
-    @Option(help: "Images per network batch.")
-    var batch = 32
-
-    @Option(help: "Threads for the network (default: every core).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
-
-    var modelURL: URL? { model.map { URL(fileURLWithPath: $0) } }
-}
-
-/// Runs a batch command body: a fatal error is one line on stderr and exit code 2; `partial` true means 1.
-func runBatch(_ body: () throws -> Bool) throws {
-    let allGood: Bool
-    do { allGood = try body() } catch let exit as ExitCode { throw exit } catch {
-        FileHandle.standardError.write(Data("cbr: \(error)\n".utf8))
-        throw ExitCode(2)
-    }
-    if !allGood { throw ExitCode(1) }
-}
-
 struct IndexBuild: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
@@ -51,14 +13,16 @@ struct IndexBuild: ParsableCommand {
     @Option(help: "The index directory to create.") var index: String
     @OptionGroup var embedding: EmbeddingArguments
     @Option(help: "Stored precision: float32 or float16.") var dtype: ScalarType = .float32
-    @Option(help: "Rows per shard (default: 256 MB of embeddings).") var shardRows: Int?
+    @Option(help: "Rows per shard (1…\(Limits.shardRows.upperBound); default: 256 MB of embeddings).") var shardRows: Int?
     @Flag(help: "Continue an interrupted build: committed images are skipped.") var resume = false
 
+    func validate() throws { if let shardRows { try checkOption(shardRows, "--shard-rows", Limits.shardRows) } }
+
     func run() throws {
-        try runBatch {
-            try indexImages(data, index: index, embedding: embedding, options: .init(
-                mode: resume ? .resume : .create, dtype: dtype, batchSize: embedding.batch,
-                threads: embedding.threads, shardRows: shardRows))
+        try runCommand { console in
+            try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
+                                     options: .init(mode: resume ? .resume : .create, dtype: dtype, batchSize: embedding.batch,
+                                                    threads: embedding.threads, shardRows: shardRows), console: console)
         }
     }
 }
@@ -71,24 +35,52 @@ struct IndexAdd: ParsableCommand {
     @OptionGroup var data: DatasetArguments
     @Option(help: "The index directory.") var index: String
     @OptionGroup var embedding: EmbeddingArguments
-    @Option(help: "Rows per shard (default: 256 MB of embeddings).") var shardRows: Int?
+    @Option(help: "Rows per shard (1…\(Limits.shardRows.upperBound); default: 256 MB of embeddings).") var shardRows: Int?
+
+    func validate() throws { if let shardRows { try checkOption(shardRows, "--shard-rows", Limits.shardRows) } }
 
     func run() throws {
-        try runBatch {
-            try indexImages(data, index: index, embedding: embedding, options: .init(
-                mode: .add, batchSize: embedding.batch, threads: embedding.threads, shardRows: shardRows))
+        try runCommand { console in
+            try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
+                                     options: .init(mode: .add, batchSize: embedding.batch, threads: embedding.threads,
+                                                    shardRows: shardRows), console: console)
         }
     }
 }
 
-/// Indexes, prints the summary on stdout and the skipped entries on stderr; true when none was skipped.
-private func indexImages(_ data: DatasetArguments, index: String, embedding: EmbeddingArguments,
-                         options: IndexBuilder.Options) throws -> Bool {
-    let summary = try IndexBuilder.run(try data.load(), index: URL(fileURLWithPath: index),
-                                       model: embedding.modelURL, options: options)
-    for problem in summary.skipped {
-        FileHandle.standardError.write(Data("skipped \(problem)\n".utf8))
+struct IndexImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Build an index from precomputed embeddings (HDF5, big-ann .fbin, ann-benchmarks HDF5).",
+        discussion: """
+            HDF5 input: rows from `embeddings` (or ann-benchmarks' `train`), class labels from `labels` and \
+            row ids from `paths` or `ids` when present. .fbin input: uint32 n, uint32 d, then float32 rows; \
+            ids are the row numbers. Rows that are not unit length are normalized (a note says how many); rows \
+            holding a NaN or an infinity are listed and left out (exit code 1). With --resume, an interrupted \
+            import continues: rows whose id is already committed are skipped.
+            """)
+
+    @Argument(help: "E.h5, file.fbin or an ann-benchmarks .hdf5 file.") var input: String
+    @Option(help: "A text file with one class name per row, or the name of a dataset in the input HDF5 file (class names or integer ids).")
+    var labels: String?
+    @Option(help: "The input HDF5 dataset holding the rows (default: embeddings, then train).") var dataset: String?
+    @Option(help: "The input HDF5 dataset holding the row ids (default: paths, then ids; else row numbers).") var ids: String?
+    @Option(help: "The index directory.") var index: String
+    @Option(help: "Stored type: float32 or float16.") var dtype: ScalarType = .float32
+    @Option(help: "Rows per shard (1…\(Limits.shardRows.upperBound); default: 256 MB of embeddings).") var shardRows: Int?
+    @Option(help: "Rows read and appended per step (1…\(Limits.rows.upperBound)).") var readRows = 4096
+    @Flag(help: "Continue an interrupted import into an existing index, skipping committed rows.") var resume = false
+
+    func validate() throws {
+        if let shardRows { try checkOption(shardRows, "--shard-rows", Limits.shardRows) }
+        try checkOption(readRows, "--read-rows", Limits.rows)
     }
-    print(summary.report)
-    return summary.skipped.isEmpty
+
+    func run() throws {
+        try runCommand { console in
+            try Commands.importEmbeddings(input, index: URL(fileURLWithPath: index), options: .init(
+                labels: labels, dataset: dataset, ids: ids, dtype: dtype, shardRows: shardRows, readRows: readRows,
+                resume: resume), console: console)
+        }
+    }
 }

@@ -88,9 +88,12 @@ import TestSupport
         try write("x", to: dir.appendingPathComponent("q/2.jpg"))
         try write("x", to: dir.appendingPathComponent("q/sub/1.jpg"))
         try write("x", to: dir.appendingPathComponent("single.png"))
-        let dataset = try Dataset.unlabelled([dir.path + "/q", dir.appendingPathComponent("single.png").path])
+        let dataset = Dataset.unlabelled([dir.path + "/q", dir.appendingPathComponent("single.png").path])
         #expect(dataset.items.map(\.path) == [dir.path + "/q/2.jpg", dir.path + "/q/sub/1.jpg", dir.path + "/single.png"])
         #expect(dataset.items.allSatisfy { $0.label == nil })
-        #expect(throws: PipelineError.self) { try Dataset.unlabelled([dir.path + "/none"]) }
+        // A missing input is a listed problem (the rest goes on), no longer an error ending the command.
+        let missing = Dataset.unlabelled([dir.path + "/none", dir.path + "/single.png"])
+        #expect(missing.problems.map(\.description) == [dir.path + "/none: no such file"])
+        #expect(missing.items.map(\.path) == [dir.path + "/single.png"])
     }
 }

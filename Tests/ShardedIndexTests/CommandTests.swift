@@ -44,7 +44,7 @@ struct CommandTests {
                 f["wrong"] = rng.standard_normal((5, 47)).astype("float32")
             """, [input.path, queries.path])
         let index = dir.appendingPathComponent("index").path
-        let imported = try CLIRun.cbr(["index", "import", input.path, "--index", index, "--shard-size", "\(400 * 48 * 4)"])
+        let imported = try CLIRun.cbr(["index", "import", input.path, "--index", index, "--shard-rows", "400"])
         #expect(imported.status == 0)
         #expect(imported.stderr.contains("3000 rows were not unit length and were normalized"))
         let reader = try ShardedIndexReader(directory: URL(fileURLWithPath: index))

@@ -29,7 +29,7 @@ struct CrashTests {
     static func importProcess(_ fbin: URL, _ labels: URL, _ index: URL) throws -> ChildProcess {
         // 128 rows per shard: hundreds of commits, so that kills land in every phase of one.
         try start(["index", "import", fbin.path, "--labels", labels.path, "--index", index.path,
-                   "--shard-size", "\(128 * dimension * 4)", "--batch", "500", "--resume"])
+                   "--shard-rows", "128", "--read-rows", "500", "--resume"])
     }
 
     /// Checks the committed state: rows exactly once, equal to the source. Returns the committed count.

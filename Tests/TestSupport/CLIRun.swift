@@ -29,14 +29,20 @@ public struct CLIRun: Sendable {
         }
     }
 
-    public static func start(_ arguments: [String]) throws -> Running {
+    /// Runs `cbr` with its standard output (or error) sent to a given file, e.g. `/dev/full`; what goes to
+    /// the other stream is captured as usual.
+    public static func cbr(_ arguments: [String], stdoutTo: String? = nil, stderrTo: String? = nil) throws -> CLIRun {
+        try start(arguments, stdoutTo: stdoutTo, stderrTo: stderrTo).finish()
+    }
+
+    public static func start(_ arguments: [String], stdoutTo: String? = nil, stderrTo: String? = nil) throws -> Running {
         var environment = ProcessInfo.processInfo.environment
         environment["CBR_HOME"] = TestData.home.path
         let tmp = FileManager.default.temporaryDirectory
         let out = tmp.appendingPathComponent("cbr-out-\(UUID().uuidString)")
         let err = tmp.appendingPathComponent("cbr-err-\(UUID().uuidString)")
         let child = try ChildProcess(TestData.cbrBinary.path, arguments, environment: environment,
-                                     stdout: out.path, stderr: err.path)
+                                     stdout: stdoutTo ?? out.path, stderr: stderrTo ?? err.path)
         return Running(child: child, out: out, err: err)
     }
 }

@@ -1,0 +1,49 @@
+import Aggregate
+import Foundation
+
+extension Commands {
+    /// `cbr classify`: the images found in `inputs`, classified against `index`; predictions as CSV or JSON
+    /// Lines on standard output or in `out` (written whole under a temporary name, then renamed).
+    public static func classify(_ inputs: [String], index: URL, model: URL?, options: Classifier.Options,
+                                format: PredictionWriter.Format, out: String?, console: Console) throws {
+        let dataset = Dataset.unlabelled(inputs)
+        try report(dataset.problems, on: console)
+        let classifier = try Classifier(index: index, model: model, options: options)
+        func run(_ destination: TextOutput) throws {
+            let writer = PredictionWriter(destination, format: format)
+            try classifier.classify(dataset.items.map(\.file), result: { file, predictions in
+                try writer.write(image: file, predictions: predictions)
+            }, failure: { problem in
+                try writer.flush()
+                try console.failure(problem)
+            })
+            try writer.flush()
+        }
+        if let out {
+            try AtomicOutput.write(to: out) { try run($0.text()) }
+        } else {
+            try run(console.output)
+        }
+    }
+
+    /// `cbr eval`: a labelled query set classified against `index` under each rule; the report (text or
+    /// JSON) on standard output, queries that failed listed.
+    public static func evaluate(_ dataset: Dataset, index: URL, model: URL?, rules: String,
+                                k: Int, targetPrecision: Double?, json: Bool, batchSize: Int, threads: Int,
+                                console: Console) throws {
+        let result = try Evaluator.run(dataset, index: index, model: model, rules: try aggregationRules(rules),
+                                       k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads)
+        try report(result.failures, on: console)
+        try console.print(json ? result.json : result.summary)
+    }
+}
+
+extension Commands {
+    /// Rules named in a comma-separated list (`all` for every rule).
+    public static func aggregationRules(_ list: String) throws -> [AggregationRule] {
+        try list.split(separator: ",").flatMap { $0 == "all" ? AggregationRule.names : [String($0)] }.map { name in
+            guard let rule = AggregationRule(name: name) else { throw CLIError.usage("unknown aggregation rule '\(name)'") }
+            return rule
+        }
+    }
+}

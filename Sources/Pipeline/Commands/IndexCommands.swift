@@ -1,0 +1,57 @@
+import Foundation
+import ShardedIndex
+
+extension Commands {
+    /// `cbr index build` / `index add`: indexes `dataset`, lists what was skipped, prints the summary.
+    public static func indexImages(_ dataset: Dataset, index: URL, model: URL?, options: IndexBuilder.Options,
+                                   console: Console) throws {
+        let summary = try IndexBuilder.run(dataset, index: index, model: model, options: options)
+        try report(summary.skipped, on: console)
+        try console.print(summary.report)
+    }
+
+    /// `cbr index info`: the index described (and verified, and its classes listed, when asked).
+    public static func describeIndex(_ index: URL, classes: Bool, verify: Bool, console: Console) throws {
+        let reader = try ShardedIndexReader(directory: index)
+        let m = reader.manifest
+        let removed = m.classes.filter(\.removed)
+        let bytes = m.shards.reduce(0) { total, shard in
+            let path = reader.directory.appendingPathComponent(shard.file).path
+            return total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+        }
+        var lines = [
+            "index: \(reader.directory.path) (format \(m.format) v\(m.version), generation \(m.generation))",
+            "rows: \(m.rowCount) (\(m.liveRowCount) live), d = \(m.dimension), \(m.dtype.rawValue)",
+            "shards: \(m.shards.count), \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB",
+            "classes: \(m.classes.count) (\(removed.count) removed, \(removed.reduce(0) { $0 + $1.rows }) rows awaiting compact)",
+            "model: " + (m.model.map { "\($0.name) \($0.checksum)" } ?? "none"),
+            "prototypes: " + (m.prototypes.map { "\($0.file), covers \($0.shards.count) of \(m.shards.count) shards" } ?? "none"),
+        ]
+        if verify {
+            try reader.verify()
+            lines.append("checksums: all \(m.shards.count) shards verified")
+        }
+        if classes {
+            lines.append("id\tname\trows\tremoved")
+            lines += m.classes.map { "\($0.id)\t\($0.name)\t\($0.rows)\t\($0.removed)" }
+        }
+        try console.print(lines.joined(separator: "\n"))
+    }
+
+    /// `cbr index remove`: the named classes masked (searches skip them at once).
+    public static func removeClasses(_ names: [String], index: URL, console: Console) throws {
+        let writer = try IndexWriter.open(at: index)
+        for name in names {
+            try writer.removeClass(named: name)
+            try console.print("removed class \"\(name)\"")
+        }
+    }
+
+    /// `cbr index compact`: shards holding removed rows rewritten without them.
+    public static func compactIndex(_ index: URL, console: Console) throws {
+        let writer = try IndexWriter.open(at: index)
+        let before = writer.manifest.rowCount
+        try writer.compact()
+        try console.print("compacted: \(before) → \(writer.manifest.rowCount) rows in \(writer.manifest.shards.count) shards")
+    }
+}

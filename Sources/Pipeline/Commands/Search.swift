@@ -1,0 +1,65 @@
+import Foundation
+import HDF5
+import ShardedIndex
+
+extension Commands {
+    /// `cbr search`: exact top-k of the query embeddings in `queries` against `index`, written as HDF5 to
+    /// `out` (under a temporary name, renamed when complete). Queries must be finite; those that are not
+    /// unit length are normalized (a note says how many).
+    public static func search(_ queries: String, dataset: String?, index: URL, k: Int, out: String, inMemory: Bool,
+                              blockRows: Int, verify: Bool, console: Console) throws {
+        let output = try AtomicOutput(out)
+        let reader = try ShardedIndexReader(directory: index, mode: inMemory ? .inMemory : .streaming,
+                                            verifyChecksums: verify)
+        let source = try EmbeddingSources.open(queries, dataset: dataset, defaults: ["embeddings", "queries", "test"])
+        guard source.dimension == reader.dimension else {
+            throw IndexError.dimensionMismatch(URL(fileURLWithPath: source.path), expected: reader.dimension, found: source.dimension)
+        }
+        let d = source.dimension
+        guard source.count * d <= Limits.valuesInMemory else {
+            throw CLIError.input(path: source.path, reason: "\(source.count) × \(d) queries exceed the \(Limits.valuesInMemory) "
+                + "values searched at once (split the file)")
+        }
+        let matrix = try source.rows(0..<source.count)
+        if let row = EmbeddingSources.firstNonFiniteRow(matrix, first: 0, dimension: d) {
+            throw CLIError.input(path: source.path, reason: "query \(row) holds a NaN or an infinity")
+        }
+        let unnormalized = (0..<source.count).filter { q in
+            let norm = matrix[(q * d)..<((q + 1) * d)].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return abs(norm - 1) > 1e-3
+        }.count
+        if unnormalized > 0 { try console.note("\(unnormalized) of \(source.count) queries were not unit length and were normalized") }
+        let options = SearchOptions(k: k, blockRows: blockRows, normalizeQueries: true,
+                                    mask: LabelMask(removed: reader.removedMask))
+        let results = try ExactSearch.search(queries: matrix, in: reader, options: options)
+        try AtomicOutput.commit(output) { output in
+            try output.closeDescriptor()
+            let file = try H5File.create(at: output.temporary.description, overwrite: true)
+            try file.createDataset("indices", values: results.rows, shape: [source.count, k])
+            try file.createDataset("scores", values: results.scores, shape: [source.count, k])
+            try file.createDataset("labels", values: results.labels, shape: [source.count, k])
+            try file.setAttribute("k", k)
+            try file.setAttribute("index", reader.directory.path)
+            try file.close()
+        }
+        try console.print("searched \(source.count) queries against \(reader.rowCount) rows (k = \(k)): \(out)")
+    }
+
+    /// `cbr demo`: scikit-image's photos indexed and views of them classified; each answer and the accuracy.
+    public static func demo(photos: URL?, index: URL?, model: URL?, threads: Int, console: Console) throws {
+        let home = ProcessInfo.processInfo.environment["CBR_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ".cache"
+        let photos = photos ?? URL(fileURLWithPath: home + "/photos")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cbr-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var failed: (any Error)?
+        let result = try Demo.run(photos: photos, index: index ?? scratch, model: model, threads: threads) { line in
+            if failed == nil {
+                do { try console.print(line) } catch { failed = error }
+            }
+        }
+        if let failed { throw failed }
+        let right = result.queries.filter(\.correct).count
+        try console.print(String(format: "accuracy: %d/%d = %.1f%% on views the index never saw (%.1f s)",
+                                 right, result.queries.count, 100 * result.accuracy, result.seconds))
+    }
+}

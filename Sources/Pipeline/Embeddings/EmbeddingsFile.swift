@@ -1,0 +1,22 @@
+import HDF5
+
+/// The embeddings file `cbr embed` writes: `embeddings` [n, d] float32 (L2-normalised), `paths` [n], and
+/// attributes naming the model. Written under a temporary name and renamed when complete.
+public enum EmbeddingsFile {
+    /// Writes the file into `output` (reserved before the run, so that a bad `--out` fails first) and commits it.
+    public static func write(to output: AtomicOutput, embeddings: [Float], paths: [String], dimension: Int,
+                             model: EmbeddingModel) throws {
+        try AtomicOutput.commit(output) { output in
+            try output.closeDescriptor()
+            let file = try H5File.create(at: output.temporary.description, overwrite: true)
+            try file.createDataset("embeddings", values: embeddings, shape: [paths.count, dimension])
+            try file.createDataset("paths", strings: paths)
+            try file.setAttribute("dimension", Int64(dimension))
+            try file.setAttribute("count", Int64(paths.count))
+            try file.setAttribute("architecture", model.identity.name)
+            try file.setAttribute("model_checksum", model.model.sourceChecksum)
+            try file.setAttribute("normalized", "l2")
+            try file.close()
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import ShardedIndex
+import Testing
+import TestSupport
+
+/// A write that fails half way (a full disk) ends the command with one line and exit code 2, and the index
+/// stays as it was. The limit on file size (`ulimit -f`, SIGXFSZ ignored) makes every write past it fail
+/// with EFBIG, the way a full disk fails with ENOSPC; the shard being written is the first file to hit it.
+/// Before the fix, libhdf5's exit handler crashed (SIGSEGV in H5D_close) on the half-closed shard.
+@Suite struct FileSizeLimitTests {
+    @Test func indexAddThatCannotWriteItsShardFailsCleanlyAndLosesNothing() throws {
+        let root = try TestData.temporaryDirectory("full-disk")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fm = FileManager.default
+        let first = root.appendingPathComponent("first")
+        let more = root.appendingPathComponent("more")
+        for (folder, photo) in [(first.appendingPathComponent("cat"), "chelsea.png"),
+                                (first.appendingPathComponent("drink"), "coffee.png"),
+                                (more.appendingPathComponent("space"), "rocket.jpg"),
+                                (more.appendingPathComponent("space"), "astronaut.png")] {
+            try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+            try fm.copyItem(at: TestData.photo(photo), to: folder.appendingPathComponent(photo))
+        }
+        let original = root.appendingPathComponent("original")
+        let build = try CLIRun.cbr(["index", "build", first.path, "--index", original.path])
+        #expect(build.status == 0, "\(build.stderr)")
+        let before = try ShardedIndexReader(directory: original).allIDs().sorted()
+
+        // File-size limits in 512-byte blocks, from "nothing fits" to "all but the end of the shard fits".
+        for blocks in [1, 16, 128, 384, 640, 896, 1024] {
+            let index = root.appendingPathComponent("index-\(blocks)")
+            try fm.copyItem(at: original, to: index)
+            let run = try limited(blocks: blocks, ["index", "add", more.path, "--index", index.path])
+            #expect(run.status == 2, "limit \(blocks): status \(run.status), \(run.stderr)")
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "limit \(blocks): \(run.stderr)")
+            #expect(run.stderr.contains(index.path) && run.stderr.contains("File too large"), "\(run.stderr)")
+            #expect(!run.stderr.contains("HDF5-DIAG"))
+            let reader = try ShardedIndexReader(directory: index)
+            try reader.verify()
+            #expect(try reader.allIDs().sorted() == before, "limit \(blocks)")
+        }
+    }
+
+    /// Runs `cbr` under `ulimit -f blocks` with SIGXFSZ ignored, so a write past the limit fails with EFBIG.
+    private func limited(blocks: Int, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let tmp = FileManager.default.temporaryDirectory
+        let out = tmp.appendingPathComponent("cbr-out-\(UUID().uuidString)")
+        let err = tmp.appendingPathComponent("cbr-err-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["CBR_HOME"] = TestData.home.path
+        let script = "trap '' XFSZ; ulimit -f \(blocks); exec \"$0\" \"$@\""
+        let child = try ChildProcess("/bin/sh", ["-c", script, TestData.cbrBinary.path] + arguments,
+                                     environment: environment, stdout: out.path, stderr: err.path)
+        let status = child.wait()
+        return (status, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+}
