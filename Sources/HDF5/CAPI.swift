@@ -62,9 +62,13 @@ enum CAPI {
         return fapl
     }
 
+    /// New files use the HDF5 1.10 format (superblock v3, object headers v2, chunk indexes with
+    /// checksums): a damaged metadata block then fails its checksum instead of being followed, which in
+    /// the 1.8 format can send libhdf5 into an endless loop. h5py (HDF5 >= 1.10) reads these files.
     static func createFile(_ path: String, exclusive: Bool, _ site: Site) throws -> hid_t {
         let fapl = try strongCloseAccess(site)
         defer { H5Pclose(fapl) }
+        try check(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "cannot set file format version", site)
         let flags = exclusive ? _cbr_H5F_ACC_EXCL() : _cbr_H5F_ACC_TRUNC()
         return try check(H5Fcreate(path, flags, _cbr_H5P_DEFAULT(), fapl), "cannot create file", site)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import Testing
+import TestSupport
 
 /// Issue 17, item 3: sizes read from a file that do not fit a Swift `Int`, or whose product overflows,
 /// are thrown `HDF5Error`s, never a trap (a flipped bit in a shard's dataspace trapped in `Int(hsize_t)`).
@@ -9,12 +10,15 @@ import Testing
 
     /// A file with a chunked `[rows, 16]` int8 dataset (at most `maxRows` rows) whose stored `value` (the
     /// row count or the maximal row count) is then replaced by `patched`: the bytes of the dataspace
-    /// message are rewritten in place, as a bit flip would.
+    /// message are rewritten in place. h5py writes the file in HDF5's default (1.8) format, whose
+    /// dataspace messages carry no checksum, so the value reaches the reader as a flipped bit would.
     static func file(patching value: Int, to patched: UInt64) throws -> String {
         let path = try scratchPath()
-        let file = try H5File.create(at: path)
-        try file.createDataset("rows", type: .int8, shape: [rows, 16], maxShape: [maxRows, 16], chunk: [64, 16])
-        try file.close()
+        try TestData.runPython("""
+            import h5py, sys
+            with h5py.File(sys.argv[1], "w") as f:
+                f.create_dataset("rows", shape=(\(rows), 16), maxshape=(\(maxRows), 16), dtype="i1", chunks=(64, 16))
+            """, [path])
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let needle = withUnsafeBytes(of: UInt64(value).littleEndian, Array.init)
         var replaced = 0
