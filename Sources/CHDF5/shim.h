@@ -20,8 +20,16 @@ static inline hid_t _cbr_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
 static inline hid_t _cbr_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
 static inline hsize_t _cbr_H5S_UNLIMITED(void) { return H5S_UNLIMITED; }
 static inline size_t _cbr_H5T_VARIABLE(void) { return H5T_VARIABLE; }
-/// Turns off HDF5's automatic printing of error stacks; failures surface as Swift errors instead.
-static inline herr_t _cbr_H5_silence_errors(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/// Turns off HDF5's automatic printing of error stacks for the calling thread (the thread-safe build keeps
+/// one error stack, and one printing setting, per thread); failures surface as Swift errors instead.
+/// Cheap after the first call on a thread.
+static inline void _cbr_H5_silence_errors_on_this_thread(void) {
+    static __thread int silenced = 0;
+    if (!silenced) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        silenced = 1;
+    }
+}
 static inline hid_t _cbr_H5E_DEFAULT(void) { return H5E_DEFAULT; }
 static inline hid_t _cbr_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
 static inline hid_t _cbr_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }

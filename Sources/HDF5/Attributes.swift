@@ -102,6 +102,9 @@ extension H5Object {
 
     // MARK: Internals
 
+    /// The most elements an attribute read accepts (HDF5 keeps attributes of up to 64 KiB in the object header).
+    static var maxAttributeElements: Int { 1 << 24 }
+
     /// How errors name an attribute: `object@attribute`.
     private func attributeName(_ name: String) -> String { "\(self.name)@\(name)" }
 
@@ -142,7 +145,12 @@ extension H5Object {
             defer { CAPI.closeAttribute(attribute) }
             let space = try CAPI.attributeSpace(attribute, site)
             defer { CAPI.closeSpace(space) }
-            return try read(attribute, try CAPI.elementCount(space, site), site)
+            let count = try CAPI.elementCount(space, site)
+            // Attributes are small values; a damaged dataspace must not make the reader allocate terabytes.
+            guard count <= Self.maxAttributeElements else {
+                throw site.error(.shapeMismatch, "cannot read attribute", "it claims \(count) elements (at most \(Self.maxAttributeElements))")
+            }
+            return try read(attribute, count, site)
         }
     }
 }

@@ -21,7 +21,10 @@ public enum H5ObjectKind: Sendable, Equatable {
 enum CAPI {
     // MARK: Errors
 
-    static func silenceErrors() -> herr_t { _cbr_H5_silence_errors() }
+    /// Turns off HDF5's automatic error printing for the calling thread. This libhdf5 is the thread-safe
+    /// build, where each thread has its own error stack and its own setting: every thread that calls HDF5
+    /// must do this once (the shim remembers, per thread, that it did).
+    static func silenceErrorsOnThisThread() { _cbr_H5_silence_errors_on_this_thread() }
 
     /// Keeps HDF5 from registering its exit handler. That handler closes whatever is still open, and after
     /// a write failed (a full disk) the half-closed file it finds crashes it (SIGSEGV in H5D_close at exit).
@@ -83,9 +86,13 @@ enum CAPI {
         return fapl
     }
 
+    /// New files use the HDF5 1.10 format (superblock v3, object headers v2, chunk indexes with
+    /// checksums): a damaged metadata block then fails its checksum instead of being followed, which in
+    /// the 1.8 format can send libhdf5 into an endless loop. h5py (HDF5 >= 1.10) reads these files.
     static func createFile(_ path: String, exclusive: Bool, _ site: Site) throws -> hid_t {
         let fapl = try strongCloseAccess(site)
         defer { H5Pclose(fapl) }
+        try check(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "cannot set file format version", site)
         let flags = exclusive ? _cbr_H5F_ACC_EXCL() : _cbr_H5F_ACC_TRUNC()
         return try check(H5Fcreate(path, flags, _cbr_H5P_DEFAULT(), fapl), "cannot create file", site)
     }
@@ -247,7 +254,8 @@ enum CAPI {
 
     /// What a stored type is, in this module's terms.
     static func elementType(of id: hid_t, _ site: Site) throws -> H5ElementType {
-        let size = try check(Int(H5Tget_size(id)), "cannot read type size", site)
+        let size = try Extent.int(H5Tget_size(id), "type size", site)
+        guard size > 0 else { throw site.error(.library, "cannot read type size", stackMessage()) }
         switch H5Tget_class(id) {
         case H5T_INTEGER:
             let signed = H5Tget_sign(id) != H5T_SGN_NONE
@@ -301,11 +309,13 @@ enum CAPI {
     /// Current and maximal extents (nil = unlimited) of a simple or scalar dataspace.
     static func extents(_ space: hid_t, _ site: Site) throws -> (shape: [Int], maxShape: [Int?]) {
         let rank = Int(try check(H5Sget_simple_extent_ndims(space), "cannot read dataspace", site))
+        guard rank <= 32 else { throw site.error(.library, "cannot read dataspace", "rank \(rank) exceeds HDF5's 32") }
         var dims = [hsize_t](repeating: 0, count: rank)
         var maxDims = [hsize_t](repeating: 0, count: rank)
         try check(H5Sget_simple_extent_dims(space, &dims, &maxDims), "cannot read dataspace", site)
         let unlimited = _cbr_H5S_UNLIMITED()
-        return (dims.map { Int($0) }, maxDims.map { $0 == unlimited ? nil : Int($0) })
+        return (try dims.map { try Extent.int($0, "dataspace extent", site) },
+                try maxDims.map { $0 == unlimited ? nil : try Extent.int($0, "dataspace maximal extent", site) })
     }
 
     static func elementCount(_ space: hid_t, _ site: Site) throws -> Int {
@@ -360,7 +370,7 @@ enum CAPI {
         guard H5Pget_layout(dcpl) == H5D_CHUNKED else { return nil }
         var dims = [hsize_t](repeating: 0, count: max(rank, 1))
         try check(H5Pget_chunk(dcpl, Int32(rank), &dims), "cannot read chunk shape", site)
-        return dims.prefix(rank).map { Int($0) }
+        return try dims.prefix(rank).map { try Extent.int($0, "chunk shape", site) }
     }
 
     static func setExtent(_ id: hid_t, _ shape: [Int], _ site: Site) throws {

@@ -51,7 +51,7 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
     /// The whole dataset, converted to `T` by HDF5 when stored otherwise (e.g. float16 read as Float).
     public func read<T: H5Scalar>(as type: T.Type = T.self) throws -> [T] {
         try withID("cannot read dataset") { _ in
-            let count = try shape.reduce(1, *)
+            let count = try Extent.product(try shape, "cannot read dataset", site)
             return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
                 try read(into: buffer)
                 initialized = count
@@ -72,7 +72,7 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
     /// Rows `rows`, as a new array.
     public func readRows<T: H5Scalar>(_ rows: Range<Int>, as type: T.Type = T.self) throws -> [T] {
         try withID("cannot read rows") { _ in
-            let count = rows.count * (try shape.dropFirst().reduce(1, *))
+            let count = try Extent.product([rows.count] + (try shape.dropFirst()), "cannot read rows", site)
             return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
                 try readRows(rows, into: buffer)
                 initialized = count
@@ -136,7 +136,8 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
     }
 
     private func readStrings(_ rows: Range<Int>?) throws -> [String] {
-        let count = try rows.map { $0.count * (try shape.dropFirst().reduce(1, *)) } ?? (try shape.reduce(1, *))
+        let count = try Extent.product(try rows.map { [$0.count] + (try shape.dropFirst()) } ?? (try shape),
+                                       "cannot read strings", site)
         let stored = try CAPI.datasetType(id, site)
         defer { CAPI.close(stored) }
         return try StringCodec.decode(count: count, stored: stored.id, site) { memType, buffer in
@@ -179,13 +180,15 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
         guard let first = current.first else {
             throw site.error(.invalidArgument, "cannot append rows", "a scalar dataset has no rows")
         }
-        try extend(to: [first + count] + current.dropFirst())
+        let (end, overflow) = first.addingReportingOverflow(count)
+        guard !overflow else { throw site.error(.invalidArgument, "cannot append rows", "\(first) + \(count) rows overflow") }
+        try extend(to: [end] + current.dropFirst())
         return first
     }
 
     /// The number of rows `count` elements make; throws unless they make whole rows.
     private func wholeRows(_ count: Int, _ action: String) throws -> Int {
-        let rowSize = try shape.dropFirst().reduce(1, *)
+        let rowSize = try Extent.product(try shape.dropFirst(), action, site)
         guard rowSize > 0, count % rowSize == 0 else {
             throw site.error(.shapeMismatch, action, "\(count) elements do not make whole rows of \(rowSize)")
         }
@@ -258,7 +261,7 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
             defer { CAPI.closeSpace(space) }
             let shape = try CAPI.extents(space, site).shape
             guard let rows else {
-                let total = shape.reduce(1, *)
+                let total = try Extent.product(shape, action, site)
                 guard count == total else {
                     throw site.error(.shapeMismatch, action, "\(count) elements given, the dataset has \(total)")
                 }
@@ -271,8 +274,8 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
             guard rows.lowerBound >= 0, rows.upperBound <= rowCount else {
                 throw site.error(.outOfRange, action, "rows \(rows) are outside 0..<\(rowCount)")
             }
-            let rowSize = shape.dropFirst().reduce(1, *)
-            guard count == rows.count * rowSize else {
+            let rowSize = try Extent.product(shape.dropFirst(), action, site)
+            guard count == (try Extent.product([rows.count, rowSize], action, site)) else {
                 throw site.error(.shapeMismatch, action,
                                  "\(count) elements given for \(rows.count) rows of \(rowSize)")
             }

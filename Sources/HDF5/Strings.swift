@@ -23,7 +23,7 @@ enum StringCodec {
                 }
             }
         case .fixedString(let length):
-            var bytes = [UInt8](repeating: 0, count: max(count * length, 1))
+            var bytes = [UInt8](repeating: 0, count: max(try Extent.product([count, length], "cannot read strings", site), 1))
             try bytes.withUnsafeMutableBytes { try read(memory.id, $0.baseAddress!) }
             return (0..<count).map { index in
                 var element = bytes[(index * length)..<((index + 1) * length)]

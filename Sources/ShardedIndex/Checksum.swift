@@ -22,6 +22,25 @@ public struct CRC32: Sendable, Equatable {
         return "crc32:" + String(repeating: "0", count: 8 - hex.count) + hex
     }
 
+    /// Whether `text` has the form `crc32:` + eight lower-case hex digits.
+    static func isText(_ text: String) -> Bool {
+        let hex = text.utf8.dropFirst(6)
+        return text.hasPrefix("crc32:") && hex.count == 8 && hex.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    /// The checksum of a shard's `ids`: each id's UTF-8 bytes followed by one zero byte, in row order
+    /// (Python: `zlib.crc32(b"".join(s.encode() + b"\0" for s in ids))`).
+    static func of(ids: some Sequence<String>) -> CRC32 {
+        var crc = CRC32()
+        var zero: UInt8 = 0
+        for id in ids {
+            var id = id
+            id.withUTF8 { crc.update(UnsafeRawBufferPointer($0)) }
+            withUnsafeBytes(of: &zero) { crc.update($0) }
+        }
+        return crc
+    }
+
     public static func of<T>(_ elements: UnsafeBufferPointer<T>) -> CRC32 {
         var crc = CRC32()
         crc.update(elements)

@@ -18,9 +18,8 @@ extension IndexWriter {
             next.nextShard += 1
             pending.removeAll()
         }
-        for shard in old.shards {
-            let handle = try ShardHandle(url: directory.appendingPathComponent(shard.file), entry: shard,
-                                         dimension: old.dimension, dtype: old.dtype)
+        for (index, shard) in old.shards.enumerated() {
+            let handle = try ShardHandle(ShardRef(directory, old, index))
             var labels = [Int32](repeating: 0, count: shard.rows)
             try labels.withUnsafeMutableBufferPointer { try handle.readLabels(0..<shard.rows, into: $0) }
             guard labels.contains(where: { removed[Int($0)] }) else {
@@ -28,7 +27,7 @@ extension IndexWriter {
                 shards.append(shard)
                 continue
             }
-            let ids = try ShardFile.readIDs(directory.appendingPathComponent(shard.file), rows: shard.rows)
+            let ids = try ShardFile.readIDs(ShardRef(directory, old, index))
             var single = old
             single.shards = [shard]
             single.rowCount = shard.rows

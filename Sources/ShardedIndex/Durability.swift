@@ -27,6 +27,7 @@ enum Durability {
     /// that after a crash `url` holds either its old or its new content, never a mix.
     static func replace(_ url: URL, with data: Data) throws {
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        IndexPaths.removeFile(temp)  // never write through a link someone left under the temporary name
         do { try data.write(to: temp) } catch { throw IndexError.io(temp, "cannot write: \(error.localizedDescription)") }
         try sync(temp)
         try rename(temp, to: url)
@@ -41,12 +42,47 @@ enum Durability {
     }
 }
 
+/// What a directory entry is, without following a symbolic link.
+enum EntryKind { case missing, file, directory, symlink, other }
+
+extension Durability {
+    /// lstat(2): the entry itself, a symbolic link reported as such.
+    static func kind(_ url: URL) -> EntryKind {
+        var info = stat()
+        guard lstat(url.path, &info) == 0 else { return .missing }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symlink
+        default: return .other
+        }
+    }
+
+    /// realpath(3): the absolute path with every symbolic link resolved, or nil when it does not exist.
+    static func realPath(_ url: URL) -> String? {
+        guard let resolved = realpath(url.path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// unlink(2): removes one file or symbolic link (never a directory, never what a link points at).
+    @discardableResult
+    static func unlinkFile(_ url: URL) -> Bool { unlink(url.path) == 0 }
+
+    /// The size in bytes of the file `url` points at, or nil.
+    static func fileSize(_ url: URL) -> Int? {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else { return nil }
+        return Int(exactly: info.st_size)
+    }
+}
+
 /// An exclusive advisory lock (flock) on a file, released when the process ends, however it ends.
 final class FileLock {
     private let fd: Int32
 
     init(_ url: URL) throws {
-        fd = open(url.path, O_RDWR | O_CREAT, 0o644)
+        fd = open(url.path, O_RDWR | O_CREAT | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw IndexError.io(url, "cannot open lock file: \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)

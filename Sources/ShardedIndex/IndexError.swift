@@ -8,6 +8,10 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     case badManifest(URL, String)
     case unsupportedVersion(URL, Int)
     case corruptShard(URL, String)
+    /// The manifest, or a file or directory it names, breaks the index's rules (docs/FORMAT.md).
+    case corruptIndex(URL, String)
+    /// A shard the reader's manifest lists is gone because a writer committed a new generation since.
+    case indexChanged(URL, from: Int, to: Int)
     case dimensionMismatch(URL, expected: Int, found: Int)
     case dtypeMismatch(URL, expected: ScalarType, found: ScalarType)
     case unknownClass(String)
@@ -23,6 +27,9 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case let .unsupportedVersion(url, version):
             return "\(url.path): index format version \(version) is newer than this cbr understands"
         case let .corruptShard(url, reason): return "\(url.path): corrupt shard: \(reason)"
+        case let .corruptIndex(url, reason): return "corrupt index: \(url.path): \(reason)"
+        case let .indexChanged(url, from, to):
+            return "\(url.path): index changed during the search (generation \(from) -> \(to)), retry"
         case let .dimensionMismatch(url, expected, found):
             return "\(url.path): dimension mismatch: the index has d = \(expected), got d = \(found)"
         case let .dtypeMismatch(url, expected, found):

@@ -30,6 +30,7 @@ public final class IndexWriter {
         do { try fm.createDirectory(at: shardsDirectory(directory), withIntermediateDirectories: true) } catch {
             throw IndexError.io(directory, "cannot create: \(error.localizedDescription)")
         }
+        try IndexPaths.checkLayout(directory)
         let lock = try FileLock(lockURL(directory))
         guard !fm.fileExists(atPath: Manifest.url(in: directory).path) else {
             throw IndexError.badInput("\(directory.path): already holds an index (use open to add to it)")
@@ -46,7 +47,7 @@ public final class IndexWriter {
     public static func open(at directory: URL, shardSizeLimit: Int = defaultShardSizeLimit) throws -> IndexWriter {
         let lock = try FileLock(lockURL(directory))
         let manifest = try Manifest.load(from: directory)
-        try removeLeftovers(directory, manifest)
+        IndexPaths.removeLeftovers(directory, listed: manifest.listedFiles)
         let sums = try PrototypeStore.load(directory, manifest)
         return IndexWriter(directory: directory, manifest: manifest, lock: lock, sums: sums, shardSizeLimit: shardSizeLimit)
     }
@@ -164,9 +165,7 @@ public final class IndexWriter {
     /// Ids of every committed row, so that an interrupted bulk build can skip what is already in.
     public func committedIDs() throws -> Set<String> {
         var ids = Set<String>()
-        for shard in manifest.shards {
-            ids.formUnion(try ShardFile.readIDs(directory.appendingPathComponent(shard.file), rows: shard.rows))
-        }
+        for index in manifest.shards.indices { ids.formUnion(try ShardFile.readIDs(ShardRef(directory, manifest, index))) }
         return ids
     }
 
@@ -184,23 +183,7 @@ public final class IndexWriter {
         try next.save(to: directory)
         manifest = next
         // Files the new manifest no longer lists are now leftovers.
-        let listed = Set(next.shards.map(\.file) + [next.prototypes?.file].compactMap { $0 })
-        for file in old.shards.map(\.file) + [old.prototypes?.file].compactMap({ $0 }) where !listed.contains(file) {
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
-        }
-    }
-
-    /// Deletes every file of the index directory the manifest does not list.
-    static func removeLeftovers(_ directory: URL, _ manifest: Manifest) throws {
-        let fm = FileManager.default
-        let listed = Set(manifest.shards.map(\.file) + [manifest.prototypes?.file].compactMap { $0 })
-        let shards = (try? fm.contentsOfDirectory(atPath: shardsDirectory(directory).path)) ?? []
-        for name in shards where !listed.contains("shards/" + name) {
-            try? fm.removeItem(at: shardsDirectory(directory).appendingPathComponent(name))
-        }
-        let top = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in top where (name.hasPrefix("prototypes-") || name.hasSuffix(".tmp")) && !listed.contains(name) {
-            try? fm.removeItem(at: directory.appendingPathComponent(name))
-        }
+        // Files the new manifest no longer lists are now leftovers (names the writer made; see IndexPaths).
+        for file in old.listedFiles.subtracting(next.listedFiles) { IndexPaths.removeListed(file, in: directory) }
     }
 }

@@ -14,12 +14,14 @@ final class LoadedRows: @unchecked Sendable {
         dtype = manifest.dtype
         count = manifest.rowCount
         let rowBytes = dimension * dtype.byteWidth
+        // Every file must be large enough for its rows before the rows are allocated.
+        for index in manifest.shards.indices { try state.ref(index).checkFileSize() }
         rows = .allocate(byteCount: max(1, count * rowBytes), alignment: 64)
         labels = .allocate(capacity: max(1, count))
         var offset = 0
         // A throw below still runs deinit (every stored property is set), which frees the buffers.
         for (index, entry) in manifest.shards.enumerated() where entry.rows > 0 {
-            let handle = try ShardHandle(url: state.url(index), entry: entry, dimension: dimension, dtype: dtype)
+            let handle = try ShardHandle(state.ref(index))
             let bytes = UnsafeMutableRawBufferPointer(rebasing: rows[(offset * rowBytes)..<((offset + entry.rows) * rowBytes)])
             let labelView = UnsafeMutableBufferPointer(rebasing: labels[offset..<(offset + entry.rows)])
             try handle.readRows(0..<entry.rows, into: bytes)

@@ -28,6 +28,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var checksum: String
         /// CRC-32 of the `labels` dataset's raw little-endian bytes.
         public var labelsChecksum: String
+        /// CRC-32 of the `ids`, each id's UTF-8 bytes followed by one zero byte (absent in older manifests).
+        public var idsChecksum: String?
     }
 
     public struct Class: Codable, Sendable, Equatable {
@@ -42,6 +44,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public struct Prototypes: Codable, Sendable, Equatable {
         public var file: String
         public var shards: [String]
+        /// CRC-32 of `sums`' raw bytes followed by `counts`' (absent in older manifests).
+        public var checksum: String?
     }
 
     public var format: String
@@ -95,11 +99,12 @@ public struct Manifest: Codable, Sendable, Equatable {
         do { data = try Data(contentsOf: url) } catch { throw IndexError.io(url, "cannot read: \(error.localizedDescription)") }
         let manifest: Manifest
         do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch {
-            throw IndexError.badManifest(url, "\(error)")
+            throw IndexError.corruptIndex(url, Manifest.describe(error))
         }
         guard manifest.format == formatName else { throw IndexError.badManifest(url, "format is \"\(manifest.format)\"") }
         guard manifest.version <= currentVersion else { throw IndexError.unsupportedVersion(url, manifest.version) }
         try manifest.validate(url)
+        try IndexPaths.check(manifest, in: directory, manifestURL: url)
         return manifest
     }
 
@@ -108,15 +113,5 @@ public struct Manifest: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try Durability.replace(Self.url(in: directory), with: try encoder.encode(self))
-    }
-
-    private func validate(_ url: URL) throws {
-        guard dimension > 0 else { throw IndexError.badManifest(url, "dimension \(dimension)") }
-        guard rowCount == shards.reduce(0, { $0 + $1.rows }) else {
-            throw IndexError.badManifest(url, "rowCount \(rowCount) differs from the shards' total")
-        }
-        for (position, entry) in classes.enumerated() where entry.id != Int32(position) {
-            throw IndexError.badManifest(url, "class table entry \(position) has id \(entry.id)")
-        }
     }
 }

@@ -80,8 +80,10 @@ struct PendingShard {
     func write(named name: String, in directory: URL) throws -> Manifest.Shard {
         let final = directory.appendingPathComponent(name)
         let partial = final.appendingPathExtension("partial")
+        IndexPaths.removeFile(partial)  // HDF5 would truncate the target of a link left under this name
         let sums = try withBlock { try ShardFile.write($0, ids: ids, to: partial) }
         try Durability.publish(partial, as: final)
-        return Manifest.Shard(file: name, rows: count, checksum: sums.embeddings.text, labelsChecksum: sums.labels.text)
+        return Manifest.Shard(file: name, rows: count, checksum: sums.embeddings.text, labelsChecksum: sums.labels.text,
+                              idsChecksum: sums.ids.text)
     }
 }

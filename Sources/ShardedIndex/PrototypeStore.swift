@@ -8,15 +8,7 @@ enum PrototypeStore {
         var sums = PrototypeSums(dimension: manifest.dimension)
         var covered = Set<String>()
         if let entry = manifest.prototypes {
-            let url = directory.appendingPathComponent(entry.file)
-            let (values, counts) = try ShardFile.wrap(url) {
-                let file = try H5File.open(at: url)
-                return (try file.dataset("sums").read(as: Float.self), try file.dataset("counts").read(as: Int.self))
-            }
-            guard values.count == counts.count * manifest.dimension else {
-                throw IndexError.corruptShard(url, "\(values.count) sums for \(counts.count) classes of dimension \(manifest.dimension)")
-            }
-            sums = PrototypeSums(dimension: manifest.dimension, sums: values, counts: counts)
+            sums = try read(entry, directory, manifest)
             covered = Set(entry.shards)
         }
         sums.grow(to: manifest.classes.count)
@@ -30,7 +22,41 @@ enum PrototypeStore {
             try BlockStream.run(BlockPlan.make(missing, maxRows: step), maxRows: step, dimension: manifest.dimension,
                                 dtype: manifest.dtype, fill: { try state.fill($0, $1) }) { sums.add($0) }
         }
+        // Every committed row is in exactly one class's count: the file and the shards it does not cover
+        // must add up to the class table.
+        guard sums.counts == manifest.classes.map(\.rows) else {
+            let url = directory.appendingPathComponent(manifest.prototypes?.file ?? Manifest.fileName)
+            throw IndexError.corruptIndex(url, "the per-class row counts disagree with the manifest's class table")
+        }
         return sums
+    }
+
+    /// The prototypes file's sums and counts, checked against the manifest before and after reading.
+    private static func read(_ entry: Manifest.Prototypes, _ directory: URL, _ manifest: Manifest) throws -> PrototypeSums {
+        let url = directory.appendingPathComponent(entry.file)
+        let d = manifest.dimension
+        let (values, counts) = try ShardFile.wrap(url) {
+            let file = try IndexChange.open(url, directory, generation: manifest.generation)
+            let sums = try file.dataset("sums"), counts = try file.dataset("counts")
+            let classes = try counts.shape
+            guard classes.count == 1, classes[0] <= manifest.classes.count, try sums.shape == [classes[0], d] else {
+                throw IndexError.corruptShard(url, "sums \(try sums.shape), counts \(classes) for \(manifest.classes.count) classes of d = \(d)")
+            }
+            return (try sums.read(as: Float.self), try counts.read(as: Int.self))
+        }
+        if let expected = entry.checksum, checksum(values, counts).text != expected {
+            throw IndexError.corruptShard(url, "checksum \(checksum(values, counts).text), the manifest says \(expected)")
+        }
+        guard !counts.contains(where: { $0 < 0 }) else { throw IndexError.corruptShard(url, "a negative class count") }
+        return PrototypeSums(dimension: d, sums: values, counts: counts)
+    }
+
+    /// CRC-32 of the sums' raw bytes followed by the counts' (int64, little-endian).
+    static func checksum(_ sums: [Float], _ counts: [Int]) -> CRC32 {
+        var crc = CRC32()
+        sums.withUnsafeBufferPointer { crc.update($0) }
+        counts.withUnsafeBufferPointer { crc.update($0) }
+        return crc
     }
 
     /// Writes `sums` as `prototypes-<generation>.h5` (fsynced, renamed into place) covering `shards`.
@@ -38,6 +64,7 @@ enum PrototypeStore {
         let name = String(format: "prototypes-%06d.h5", generation)
         let url = directory.appendingPathComponent(name)
         let partial = url.appendingPathExtension("partial")
+        IndexPaths.removeFile(partial)
         try ShardFile.wrap(partial) {
             let file = try H5File.create(at: partial, overwrite: true)
             try file.createDataset("sums", values: sums.sums, shape: [sums.classCount, sums.dimension])
@@ -45,6 +72,6 @@ enum PrototypeStore {
             try file.close()
         }
         try Durability.publish(partial, as: url)
-        return Manifest.Prototypes(file: name, shards: shards)
+        return Manifest.Prototypes(file: name, shards: shards, checksum: checksum(sums.sums, sums.counts).text)
     }
 }

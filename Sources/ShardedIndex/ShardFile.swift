@@ -9,7 +9,7 @@ enum ShardFile {
 
     /// Writes `block`'s rows, labels and `ids` to a new file at `url`, closes it, and returns the checksums
     /// of the embeddings' and labels' raw bytes. The caller fsyncs and publishes the file.
-    static func write(_ block: RowBlock, ids: [String], to url: URL) throws -> (embeddings: CRC32, labels: CRC32) {
+    static func write(_ block: RowBlock, ids: [String], to url: URL) throws -> (embeddings: CRC32, labels: CRC32, ids: CRC32) {
         let n = block.count, d = block.dimension
         let dtype: ScalarType
         let embeddings: CRC32
@@ -31,22 +31,40 @@ enum ShardFile {
             if n > 0 { try dataset.write(rows) }
         }
         let labels = CRC32.of(block.labels)
-        let labelSet = try file.createDataset("labels", type: .int32, shape: [n], maxShape: [nil], chunk: [1 << 16])
+        // Chunks never larger than the shard (a small shard would otherwise be mostly unused chunk space).
+        let labelSet = try file.createDataset("labels", type: .int32, shape: [n], maxShape: [nil], chunk: [max(1, min(1 << 16, n))])
         if n > 0 { try labelSet.write(block.labels) }
-        try file.createDataset("ids", strings: ids, maxShape: [nil], chunk: [1 << 14])
+        try file.createDataset("ids", strings: ids, maxShape: [nil], chunk: [max(1, min(1 << 14, n))])
+        let idSum = CRC32.of(ids: ids)
         try file.setAttribute("d", d)
         try file.setAttribute("count", n)
         try file.setAttribute("dtype", dtype.rawValue)
         try file.setAttribute("checksum", embeddings.text)
         try file.setAttribute("labels_checksum", labels.text)
+        try file.setAttribute("ids_checksum", idSum.text)
         try file.close()
-        return (embeddings, labels)
+        return (embeddings, labels, idSum)
     }
 
-    /// The `ids` of the shard at `url`, which must hold `rows` of them.
-    static func readIDs(_ url: URL, rows: Int) throws -> [String] {
-        let ids = try wrap(url) { try H5File.open(at: url).dataset("ids").readStrings() }
-        guard ids.count == rows else { throw IndexError.corruptShard(url, "\(ids.count) ids, the manifest says \(rows) rows") }
+    /// The `ids` of shard `ref`, checked against its row count and (when the manifest has one) checksum.
+    static func readIDs(_ ref: ShardRef) throws -> [String] {
+        let url = ref.url
+        try ref.checkFileSize()
+        let ids = try wrap(url) {
+            let dataset = try ref.open().dataset("ids")
+            let shape = try dataset.shape
+            guard shape == [ref.entry.rows] else {
+                throw IndexError.corruptShard(url, "ids \(shape); the manifest says \(ref.entry.rows) rows")
+            }
+            return try dataset.readStrings()
+        }
+        guard ids.count == ref.entry.rows else {
+            throw IndexError.corruptShard(url, "\(ids.count) ids, the manifest says \(ref.entry.rows) rows")
+        }
+        if let expected = ref.entry.idsChecksum {
+            let found = CRC32.of(ids: ids).text
+            guard found == expected else { throw IndexError.corruptShard(url, "ids checksum \(found), the manifest says \(expected)") }
+        }
         return ids
     }
 
@@ -69,21 +87,29 @@ final class ShardHandle {
     private let embeddings: H5Dataset
     private let labels: H5Dataset
     let dtype: ScalarType
+    private let classCount: UInt32
 
-    init(url: URL, entry: Manifest.Shard, dimension: Int, dtype: ScalarType) throws {
-        self.url = url
-        self.dtype = dtype
+    init(_ ref: ShardRef) throws {
+        url = ref.url
+        dtype = ref.dtype
+        classCount = UInt32(clamping: ref.classCount)
+        let entry = ref.entry, dimension = ref.dimension, url = ref.url
+        try ref.checkFileSize()
         (file, embeddings, labels) = try ShardFile.wrap(url) {
-            let file = try H5File.open(at: url)
+            let file = try ref.open()
             return (file, try file.dataset("embeddings"), try file.dataset("labels"))
         }
-        let (shape, labelShape, stored, checksum) = try ShardFile.wrap(url) {
-            (try embeddings.shape, try labels.shape, try embeddings.elementType, try file.attribute("checksum", as: String.self))
+        let (shape, labelShape, stored, checksum, count, d) = try ShardFile.wrap(url) {
+            (try embeddings.shape, try labels.shape, try embeddings.elementType, try file.attribute("checksum", as: String.self),
+             try file.attribute("count", as: Int.self), try file.attribute("d", as: Int.self))
         }
         guard shape.count == 2, shape[0] == entry.rows, labelShape == [entry.rows] else {
             throw IndexError.corruptShard(url, "embeddings \(shape), labels \(labelShape); the manifest says \(entry.rows) rows")
         }
         guard shape[1] == dimension else { throw IndexError.dimensionMismatch(url, expected: dimension, found: shape[1]) }
+        guard count == entry.rows, d == dimension else {
+            throw IndexError.corruptShard(url, "its attributes say \(count) rows of d = \(d); the manifest says \(entry.rows) of d = \(dimension)")
+        }
         let expected: H5ElementType = dtype == .float32 ? .float32 : .float16
         guard stored == expected else { throw IndexError.corruptShard(url, "embeddings are \(stored), the index stores \(dtype.rawValue)") }
         guard checksum == entry.checksum else {
@@ -100,7 +126,13 @@ final class ShardHandle {
         }
     }
 
+    /// Reads labels `range`; a label outside the manifest's class table is an error (checked here, once
+    /// per block read, so that nothing downstream indexes a class table with it).
     func readLabels(_ range: Range<Int>, into buffer: UnsafeMutableBufferPointer<Int32>) throws {
         try ShardFile.wrap(url) { try labels.readRows(range, into: buffer) }
+        let largest = buffer.reduce(UInt32(0)) { max($0, UInt32(bitPattern: $1)) }
+        if largest >= classCount, let bad = buffer.first(where: { UInt32(bitPattern: $0) >= classCount }) {
+            throw IndexError.corruptShard(url, "label \(bad) is outside the class table (\(classCount) classes)")
+        }
     }
 }

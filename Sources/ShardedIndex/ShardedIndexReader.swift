@@ -44,7 +44,7 @@ public final class ShardedIndexReader: RowBlockSource {
                             dimension: dimension, dtype: dtype, fill: { try state.fill($0, $1) }, body)
     }
 
-    /// Reads every shard to the end and checks its checksums.
+    /// Reads every shard to the end and checks its checksums (embeddings, labels, and ids when the manifest has theirs).
     public func verify() throws {
         for index in manifest.shards.indices { try state.verifyWhole(index) }
     }
@@ -53,8 +53,7 @@ public final class ShardedIndexReader: RowBlockSource {
 
     /// The ids of shard `index` (manifest order).
     public func ids(ofShard index: Int) throws -> [String] {
-        let shard = manifest.shards[index]
-        return try ShardFile.readIDs(directory.appendingPathComponent(shard.file), rows: shard.rows)
+        try ShardFile.readIDs(ShardRef(directory, manifest, index))
     }
 
     /// The ids of global rows `rows` (any order; each shard read at most once).

@@ -20,11 +20,12 @@ final class StreamState: @unchecked Sendable {
 
     func url(_ index: Int) -> URL { directory.appendingPathComponent(manifest.shards[index].file) }
 
+    func ref(_ index: Int) -> ShardRef { ShardRef(directory, manifest, index) }
+
     func handle(_ index: Int) throws -> ShardHandle {
         if let open, open.index == index { return open.handle }
         self.open = nil
-        let handle = try ShardHandle(url: url(index), entry: manifest.shards[index],
-                                     dimension: manifest.dimension, dtype: manifest.dtype)
+        let handle = try ShardHandle(ref(index))
         self.open = (index, handle)
         return handle
     }
@@ -79,7 +80,7 @@ final class StreamState: @unchecked Sendable {
         let entry = manifest.shards[index]
         let step = max(1, (16 << 20) / (manifest.dimension * manifest.dtype.byteWidth))
         let buffer = BlockBuffer(capacity: min(step, max(entry.rows, 1)), dimension: manifest.dimension, dtype: manifest.dtype)
-        let handle = try ShardHandle(url: url(index), entry: entry, dimension: manifest.dimension, dtype: manifest.dtype)
+        let handle = try ShardHandle(ref(index))
         var rows = CRC32(), labels = CRC32()
         var start = 0
         while start < entry.rows {
@@ -93,5 +94,6 @@ final class StreamState: @unchecked Sendable {
             start = end
         }
         try check(index, rows: rows, labels: labels)
+        if entry.idsChecksum != nil { _ = try ShardFile.readIDs(ref(index)) }
     }
 }
