@@ -32,10 +32,10 @@ enum CAPI {
     /// first call into the library.
     static func skipExitCleanup() -> herr_t { H5dont_atexit() }
 
-    /// HDF5's error stack as one line, then clears the stack: the outermost message (what the API call
-    /// says) and the innermost cause, which for a failed system call is the system's own words ("No space
-    /// left on device", "File exists"), not the dump of times, buffers and offsets HDF5 puts around them.
-    static func stackMessage() -> String {
+    /// HDF5's error stack, then clears it: one line of the outermost message (what the API call says) and
+    /// the innermost cause; for a failed system call, the cause is the system's own words ("No space left
+    /// on device", "File exists"), not the dump of times, buffers and offsets HDF5 puts around them.
+    static func stackFailure() -> (message: String, system: String?) {
         var buffer = [CChar](repeating: 0, count: 1024)
         _cbr_H5E_collect(&buffer)
         func text(_ slot: ArraySlice<CChar>) -> String {
@@ -44,17 +44,18 @@ enum CAPI {
         }
         let outer = text(buffer[0..<512])
         var cause = text(buffer[512...])
+        var system: String?
         if let range = cause.range(of: "error message = '"),
            let close = cause[range.upperBound...].firstIndex(of: "'") {
-            let system = cause[range.upperBound..<close]
+            system = String(cause[range.upperBound..<close])
             let head = cause.firstIndex(of: ":").map { cause[..<$0].prefix(80) } ?? ""
-            cause = head.isEmpty ? String(system) : "\(head): \(system)"
+            cause = head.isEmpty ? system! : "\(head): \(system!)"
         }
         switch (outer.isEmpty, cause.isEmpty) {
-        case (true, true): return "unknown HDF5 failure"
-        case (false, true): return outer
-        case (true, false): return cause
-        case (false, false): return "\(outer); \(cause)"
+        case (true, true): return ("unknown HDF5 failure", nil)
+        case (false, true): return (outer, system)
+        case (true, false): return (cause, system)
+        case (false, false): return ("\(outer); \(cause)", system)
         }
     }
 
@@ -63,7 +64,10 @@ enum CAPI {
     static func check<I: BinaryInteger>(
         _ result: I, _ action: @autoclosure () -> String, _ site: Site, _ kind: HDF5Error.Kind = .library
     ) throws -> I {
-        if result < 0 { throw site.error(kind, action(), stackMessage()) }
+        if result < 0 {
+            let failure = stackFailure()
+            throw site.error(kind, action(), failure.message, system: failure.system)
+        }
         return result
     }
 
@@ -255,7 +259,7 @@ enum CAPI {
     /// What a stored type is, in this module's terms.
     static func elementType(of id: hid_t, _ site: Site) throws -> H5ElementType {
         let size = try Extent.int(H5Tget_size(id), "type size", site)
-        guard size > 0 else { throw site.error(.library, "cannot read type size", stackMessage()) }
+        guard size > 0 else { throw site.error(.library, "cannot read type size", stackFailure().message) }
         switch H5Tget_class(id) {
         case H5T_INTEGER:
             let signed = H5Tget_sign(id) != H5T_SGN_NONE

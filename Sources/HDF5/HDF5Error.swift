@@ -31,13 +31,17 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
     public let action: String
     /// Why it failed.
     public let message: String
+    /// When a system call inside the library failed, the system's message for it ("No space left on
+    /// device"): what a user needs to act on.
+    public let system: String?
 
-    public init(_ kind: Kind, path: String, object: String?, action: String, message: String) {
+    public init(_ kind: Kind, path: String, object: String?, action: String, message: String, system: String? = nil) {
         self.kind = kind
         self.path = path
         self.object = object
         self.action = action
         self.message = message
+        self.system = system
     }
 
     public var description: String {
@@ -51,8 +55,8 @@ struct Site: Sendable {
     let path: String
     let object: String?
 
-    func error(_ kind: HDF5Error.Kind, _ action: String, _ message: String) -> HDF5Error {
-        HDF5Error(kind, path: path, object: object, action: action, message: message)
+    func error(_ kind: HDF5Error.Kind, _ action: String, _ message: String, system: String? = nil) -> HDF5Error {
+        HDF5Error(kind, path: path, object: object, action: action, message: message, system: system)
     }
 
     /// The same file, another object.

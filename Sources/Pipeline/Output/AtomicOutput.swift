@@ -1,3 +1,5 @@
+import HDF5
+
 /// An output file written under a temporary name in its own directory and renamed to its name only when
 /// complete, so a failed run leaves no partial file (and an older file of that name stays as it was).
 public final class AtomicOutput {
@@ -94,14 +96,11 @@ public final class AtomicOutput {
         }
     }
 
-    /// One line for a library's write error (HDF5's spans lines and names the temporary file): the system's
-    /// message when it gives one ("No space left on device"), else its first line.
+    /// One line for a library's write error (HDF5's names the temporary file): the system's message when it
+    /// gives one ("No space left on device"), else its first line.
     func reason(_ error: any Error) -> String {
+        if let failure = error as? HDF5Error, let system = failure.system { return system }
         let text = "\(error)"
-        if let start = text.range(of: "error message = '"),
-           let end = text[start.upperBound...].firstIndex(of: "'") {
-            return String(text[start.upperBound..<end])
-        }
         let line = text.split(separator: "\n").first.map(String.init) ?? text
         return line.replacingOccurrences(of: temporary.description, with: path.description)
     }
