@@ -16,6 +16,12 @@ public final class AtomicOutput {
         guard !name.isEmpty, self.path.bytes.last != UInt8(ascii: "/") else {
             throw CLIError.usage("\(path): an output file name is needed")
         }
+        // The rename would replace whatever holds the name: a device such as /dev/null or /dev/full (as root,
+        // the device node itself), a FIFO or a socket. Those are refused, as is a directory.
+        if case .success(let status) = POSIX.linkStatus(self.path.bytes), status.kind == .other || status.kind == .directory {
+            throw CLIError.write(path: path, reason: status.kind == .directory ? "is a directory"
+                : "not a regular file (output is written under a temporary name and renamed into place)")
+        }
         let directory = Array(self.path.bytes.dropLast(name.count))
         var attempt = 0
         while true {
