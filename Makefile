@@ -46,9 +46,9 @@ bench-quick: build
 bench: build
 	Benchmarks/run full
 
-# libFuzzer over the input readers (image decoding, checkpoint, manifest, shard), FUZZ_SECONDS each; not part
+# libFuzzer over the input readers (image decoding, checkpoint, manifest, shard, embeddings files), FUZZ_SECONDS each; not part
 # of `make test`. The corpora it grows stay in $(CBR_HOME)/fuzz; see docs/reliability.md.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= image checkpoint manifest shard
+FUZZ_TARGETS ?= image checkpoint manifest shard embeddings
 fuzz: build
 	Fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)

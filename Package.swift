@@ -104,6 +104,7 @@ let package = Package(
         .library(name: "ModelImport", targets: ["ModelImport"]),
         .library(name: "ShardedIndex", targets: ["ShardedIndex"]),
         .library(name: "Aggregate", targets: ["Aggregate"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

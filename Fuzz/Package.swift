@@ -18,6 +18,7 @@ let package = Package(
         target("FuzzCheckpoint", [.product(name: "ModelImport", package: "cbr")]),
         target("FuzzManifest", [.product(name: "ShardedIndex", package: "cbr")]),
         target("FuzzShard", [.product(name: "ShardedIndex", package: "cbr")]),
+        target("FuzzEmbeddings", [.product(name: "Pipeline", package: "cbr")]),
     ],
     swiftLanguageModes: [.v6]
 )
