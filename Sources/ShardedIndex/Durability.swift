@@ -28,35 +28,10 @@ enum Durability {
     static func replace(_ url: URL, with data: Data) throws {
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         IndexPaths.removeFile(temp)  // never write through a link someone left under the temporary name
-        try write(data, to: temp)
+        do { try data.write(to: temp) } catch { throw IndexError.io(temp, "cannot write: \(error.localizedDescription)") }
         try sync(temp)
         try rename(temp, to: url)
         try sync(url.deletingLastPathComponent())
-    }
-
-    /// Creates `url` (which must not exist; a link is not followed) holding `data`; a failure names the
-    /// system's reason ("No space left on device"), and the partial file is removed.
-    static func write(_ data: Data, to url: URL) throws {
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw IndexError.io(url, "cannot create: \(String(cString: strerror(errno)))") }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else {
-                    failure = written < 0 ? errno : ENOSPC
-                    return
-                }
-                offset += written
-            }
-        }
-        if close(fd) != 0 && failure == 0 { failure = errno }
-        guard failure == 0 else {
-            IndexPaths.removeFile(url)
-            throw IndexError.io(url, "cannot write: \(String(cString: strerror(failure)))")
-        }
     }
 
     /// Makes a finished file durable under its final name: fsync it, rename it, fsync the directory.
