@@ -37,9 +37,9 @@ public enum Demo {
                            line: (String) -> Void) throws -> Result {
         let clock = Date()
         let listing = ImageWalker.expand([photos.path])
-        if let problem = listing.problems.first { throw PipelineError(path: problem.path, reason: problem.reason) }
+        if let problem = listing.problems.first { throw PipelineError(file: problem.path, reason: .unusable(problem.reason)) }
         let files = listing.files
-        guard !files.isEmpty else { throw PipelineError(path: photos.path, reason: "no photos (run make bootstrap)") }
+        guard !files.isEmpty else { throw PipelineError(file: photos.path, reason: .noPhotos) }
         let names = files.map { String(decoding: $0.name, as: UTF8.self) }
         let stems = names.map { ($0 as NSString).deletingPathExtension }
         let dataset = Dataset(classNames: stems, items: zip(files, names).enumerated().map {
