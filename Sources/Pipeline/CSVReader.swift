@@ -13,7 +13,7 @@ struct CSVReader {
 
     init(path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw PipelineError(path: path, reason: "cannot open CSV file")
+            throw PipelineError(file: path, reason: .unreadableCSV(detail: "cannot open CSV file"))
         }
         self.handle = handle
         self.path = path
@@ -51,7 +51,7 @@ struct CSVReader {
             do {
                 chunk = try handle.read(upToCount: 1 << 20) ?? Data()
             } catch {
-                throw PipelineError(path: path, reason: "read failed: \(error.localizedDescription)")
+                throw PipelineError(file: path, reason: .unreadableCSV(detail: "read failed: \(error.localizedDescription)"))
             }
             if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
         }
@@ -87,7 +87,7 @@ struct CSVReader {
             index += 1
         }
         guard !quoted else {
-            throw PipelineError(path: "\(path):\(number)", reason: "unterminated quoted field")
+            throw PipelineError(file: path, reason: .malformedCSV(line: number, detail: "unterminated quoted field"))
         }
         fields.append(String(decoding: field, as: UTF8.self))
         return fields

@@ -12,11 +12,11 @@ extension Dataset {
         let rootIdentity: FileIdentity
         switch POSIX.targetStatus(root.bytes) {
         case .failure(let error) where error.isMissing:
-            throw PipelineError(path: root.description, reason: "no such directory")
+            throw PipelineError(file: root.description, reason: .noSuchDirectory)
         case .failure(let error):
-            throw PipelineError(path: root.description, reason: error.reason)
+            throw PipelineError(file: root.description, reason: .unusable(error.reason))
         case .success(let status) where status.kind != .directory:
-            throw PipelineError(path: root.description, reason: "not a directory (a class-per-folder dataset is a directory)")
+            throw PipelineError(file: root.description, reason: .notADirectory)
         case .success(let status):
             rootIdentity = status.identity
         }

@@ -89,7 +89,7 @@ public final class Classifier {
             let results: SearchResults
             if rule.usesPrototypes {
                 guard let prototypes else {
-                    throw PipelineError(path: index.path, reason: "the prototype rule needs the classifier opened with it")
+                    throw PipelineError(file: index.path, reason: .prototypesNotLoaded)
                 }
                 if centres == nil { centres = try ExactSearch.search(queries: embeddings, in: prototypes, options: search) }
                 results = centres!

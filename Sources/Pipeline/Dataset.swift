@@ -76,8 +76,7 @@ extension Dataset {
         case (nil, let csv?, let images?):
             return try gldv2(csv: URL(fileURLWithPath: csv), images: URL(fileURLWithPath: images))
         default:
-            throw PipelineError(path: folder ?? csv ?? ".",
-                               reason: "give either a class-per-folder directory or --csv FILE with --images ROOT")
+            throw PipelineError(file: folder ?? csv ?? ".", reason: .noDataset)
         }
     }
 }

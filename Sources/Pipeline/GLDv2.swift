@@ -11,7 +11,7 @@ extension Dataset {
     public static func gldv2(csv: URL, images: URL) throws -> Dataset {
         var reader = try CSVReader(path: csv.path)
         guard let header = try reader.next() else {
-            throw PipelineError(path: csv.path, reason: "empty CSV file")
+            throw PipelineError(file: csv.path, reason: .malformedCSV(line: nil, detail: "empty CSV file"))
         }
         let columns = Dictionary(header.enumerated().map { ($1.trimmingCharacters(in: .whitespaces), $0) },
                                  uniquingKeysWith: { first, _ in first })
@@ -19,8 +19,8 @@ extension Dataset {
 
         func field(_ record: [String], _ column: Int) throws -> String {
             guard column < record.count else {
-                throw PipelineError(path: "\(csv.path):\(reader.lineNumber)",
-                                   reason: "expected \(header.count) fields, found \(record.count)")
+                throw PipelineError(file: csv.path, reason: .malformedCSV(
+                    line: reader.lineNumber, detail: "expected \(header.count) fields, found \(record.count)"))
             }
             return record[column].trimmingCharacters(in: .whitespaces)
         }
@@ -42,9 +42,9 @@ extension Dataset {
                 builder.add(id: try field(record, id), landmark: first)
             }
         } else {
-            throw PipelineError(path: csv.path,
-                               reason: "unrecognised GLDv2 header '\(header.joined(separator: ","))' "
-                                   + "(expected id,landmark_id or landmark_id,images or id,landmarks)")
+            throw PipelineError(file: csv.path, reason: .malformedCSV(
+                line: nil, detail: "unrecognised GLDv2 header '\(header.joined(separator: ","))' "
+                    + "(expected id,landmark_id or landmark_id,images or id,landmarks)"))
         }
         return builder.dataset
     }

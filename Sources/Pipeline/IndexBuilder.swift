@@ -68,9 +68,9 @@ public enum IndexBuilder {
         }
         switch (options.mode, exists) {
         case (.create, true):
-            throw PipelineError(path: index.path, reason: "already holds an index (use --resume to continue it, or index add)")
+            throw PipelineError(file: index.path, reason: .indexExists)
         case (.add, false):
-            throw PipelineError(path: index.path, reason: "no index here (use index build)")
+            throw PipelineError(file: index.path, reason: .noIndex)
         case (.create, false), (.resume, false):
             model = try EmbeddingModel.load(modelURL ?? EmbeddingModel.defaultURL)
             writer = try IndexWriter.create(at: index, dimension: model.dimension, dtype: options.dtype,

@@ -1,3 +1,4 @@
+import HDF5
 import LinearAlgebra
 
 /// The per-search state of `ExactSearch`: the (normalized) queries, every (thread, query) heap, and each
@@ -87,7 +88,8 @@ final class BlockScanner: @unchecked Sendable {
         case .float32(let values):
             return values.baseAddress! + from * d
         case .float16(let values):
-            DotKernels.convert(values.baseAddress! + from * d, to: scratch, count: count * d)
+            HalfPrecision.widen(UnsafeBufferPointer(start: values.baseAddress! + from * d, count: count * d),
+                                into: UnsafeMutableBufferPointer(start: scratch, count: count * d))
             return UnsafePointer(scratch)
         }
     }

@@ -1,4 +1,5 @@
-/// Vectorised inner products and float16 → float32 conversion (SIMD8, AVX2 + FMA + F16C in release builds).
+/// Vectorised inner products (SIMD8, AVX2 + FMA + F16C in release builds); float16 rows are widened as they
+/// load. Whole-buffer conversion is `HalfPrecision`'s (module HDF5).
 enum DotKernels {
     /// Dot product of one row with one query: 8 independent accumulators (both FMA units busy).
     @inline(__always)
@@ -41,34 +42,5 @@ enum DotKernels {
     @inline(__always)
     static func load8Half(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD8<Float> {
         SIMD8<Float>(p.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float16>.self))
-    }
-
-    /// Converts `count` float16 values to float32.
-    static func convert(_ source: UnsafePointer<Float16>, to target: UnsafeMutablePointer<Float>, count: Int) {
-        convert(source, to: target, count: count, SIMD8<Float>.init, Float.init)
-    }
-
-    /// Converts `count` float32 values to float16 (round to nearest even).
-    static func convert(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float16>, count: Int) {
-        convert(source, to: target, count: count, SIMD8<Float16>.init, Float16.init)
-    }
-
-    /// Element-wise conversion, 8 lanes at a time (`vector`), the tail one by one (`scalar`).
-    @inline(__always)
-    private static func convert<S: SIMDScalar, T: SIMDScalar>(
-        _ source: UnsafePointer<S>, to target: UnsafeMutablePointer<T>, count: Int,
-        _ vector: (SIMD8<S>) -> SIMD8<T>, _ scalar: (S) -> T
-    ) {
-        let s = UnsafeRawPointer(source), t = UnsafeMutableRawPointer(target)
-        var i = 0
-        while i + 8 <= count {
-            t.storeBytes(of: vector(s.loadUnaligned(fromByteOffset: i * MemoryLayout<S>.stride, as: SIMD8<S>.self)),
-                         toByteOffset: i * MemoryLayout<T>.stride, as: SIMD8<T>.self)
-            i += 8
-        }
-        while i < count {
-            target[i] = scalar(source[i])
-            i += 1
-        }
     }
 }

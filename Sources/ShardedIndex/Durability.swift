@@ -28,10 +28,32 @@ enum Durability {
     static func replace(_ url: URL, with data: Data) throws {
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         IndexPaths.removeFile(temp)  // never write through a link someone left under the temporary name
-        do { try data.write(to: temp) } catch { throw IndexError.io(temp, "cannot write: \(error.localizedDescription)") }
-        try sync(temp)
+        try create(temp, with: data)
         try rename(temp, to: url)
         try sync(url.deletingLastPathComponent())
+    }
+
+    /// Creates `url` (which must not exist; a symbolic link there is not followed), writes `data` and fsyncs
+    /// it. A failure names the system's reason ("No space left on device") and removes the partial file.
+    private static func create(_ url: URL, with data: Data) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw IndexError.io(url, "cannot create: \(String(cString: strerror(errno)))") }
+        var failure: String?
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count, failure == nil {
+                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else {
+                    failure = "cannot write: \(String(cString: strerror(written < 0 ? errno : EIO)))"
+                }
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = "fsync failed: \(String(cString: strerror(errno)))" }
+        if close(fd) != 0, failure == nil { failure = "cannot close: \(String(cString: strerror(errno)))" }
+        if let failure {
+            unlinkFile(url)
+            throw IndexError.io(url, failure)
+        }
     }
 
     /// Makes a finished file durable under its final name: fsync it, rename it, fsync the directory.

@@ -1,3 +1,5 @@
+import HDF5
+
 /// An index held in memory: an `[n, d]` row-major matrix of L2-normalized rows in float32 or float16,
 /// with one class label per row. Blocks handed to the search point straight into the matrix (no copy).
 public struct InMemoryRows: RowBlockSource, Sendable {
@@ -47,15 +49,7 @@ public struct InMemoryRows: RowBlockSource, Sendable {
         switch type {
         case .float32: try self.init(float32: rows, labels: labels, dimension: dimension, firstRow: firstRow)
         case .float16:
-            let halves = [Float16](unsafeUninitializedCapacity: rows.count) { buffer, count in
-                rows.withUnsafeBufferPointer { source in
-                    if let s = source.baseAddress, let t = buffer.baseAddress {
-                        DotKernels.convert(s, to: t, count: rows.count)
-                    }
-                }
-                count = rows.count
-            }
-            try self.init(float16: halves, labels: labels, dimension: dimension, firstRow: firstRow)
+            try self.init(float16: HalfPrecision.narrowed(rows), labels: labels, dimension: dimension, firstRow: firstRow)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 
 /// Rows collected in memory for the next shard file, already normalized and in the stored dtype.
 struct PendingShard {
@@ -34,7 +35,7 @@ struct PendingShard {
         let changed = copy.withUnsafeMutableBufferPointer { RowMath.normalizeRows($0, rows: range.count, dimension: d) }
         switch dtype {
         case .float32: float32 += copy
-        case .float16: float16 += copy.map { Float16($0) }
+        case .float16: float16 += HalfPrecision.narrowed(copy)
         }
         labels += newLabels
         ids += newIDs

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 
 /// Per-class sums of the stored (normalized) rows and row counts. A class's prototype — its mean
 /// embedding, normalized — is its sum normalized. Sums make adding rows an update, not a recomputation.
@@ -43,7 +44,7 @@ public struct PrototypeSums: Sendable {
                     switch block.rows {
                     case .float32(let rows): row = UnsafeBufferPointer(rebasing: rows[(r * d)..<((r + 1) * d)])
                     case .float16(let rows):
-                        RowMath.toFloat32(UnsafeBufferPointer(rebasing: rows[(r * d)..<((r + 1) * d)]), scratch)
+                        HalfPrecision.widen(UnsafeBufferPointer(rebasing: rows[(r * d)..<((r + 1) * d)]), into: scratch)
                         row = UnsafeBufferPointer(scratch)
                     }
                     let base = label * d

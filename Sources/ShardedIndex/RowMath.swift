@@ -1,4 +1,4 @@
-/// Row arithmetic the writer and the prototypes need: L2 normalization and float16 conversion.
+/// Row arithmetic the writer and the prototypes need: L2 normalization.
 enum RowMath {
     /// Normalizes each of the `rows` rows of `matrix` in place; returns how many were not unit length
     /// (|‖x‖ − 1| > 1e-3) before. Zero rows stay zero.
@@ -27,13 +27,5 @@ enum RowMath {
         var total = acc.sum()
         while i < row.count { total += row[i] * row[i]; i += 1 }
         return total
-    }
-
-    static func toFloat16(_ source: UnsafeBufferPointer<Float>, _ target: UnsafeMutableBufferPointer<Float16>) {
-        for i in 0..<source.count { target[i] = Float16(source[i]) }
-    }
-
-    static func toFloat32(_ source: UnsafeBufferPointer<Float16>, _ target: UnsafeMutableBufferPointer<Float>) {
-        for i in 0..<source.count { target[i] = Float(source[i]) }
     }
 }

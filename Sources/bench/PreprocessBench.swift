@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import Pipeline
 
 /// Image decode + preprocessing (shorter side to 256, centre 224 crop, (x − 127)/128) per photo, one thread,
 /// next to the same Pillow pipeline run by `--python` in the same invocation.
@@ -17,12 +18,11 @@ struct PreprocessBench: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.") var json: String?
 
     func run() throws {
-        let home = ProcessInfo.processInfo.environment["CBR_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: ".cache")
-        let folder = photos.map { URL(fileURLWithPath: $0) } ?? home.appendingPathComponent("photos")
+        let home = CBRHome.current
+        let folder = photos.map { URL(fileURLWithPath: $0) } ?? home.photos
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-        let interpreter = python ?? home.appendingPathComponent("venv/bin/python").path
+        let interpreter = python ?? home.python.path
         let peer = interpreter.isEmpty ? [:] : try pillowMilliseconds(interpreter, folder: folder, names: names)
 
         var report = Report(benchmark: "preprocess", columns: ["photo", "size", "decode ms", "tensor ms",

@@ -29,9 +29,9 @@ import TestSupport
 
     @Test func missingDatasetRootIsAnError() throws {
         let root = try TestData.temporaryDirectory("dataset").appendingPathComponent("absent")
-        #expect(throws: PipelineError(path: root.path, reason: "no such directory")) {
-            try Dataset.classFolders(at: root)
-        }
+        let error = #expect(throws: PipelineError.self) { try Dataset.classFolders(at: root) }
+        #expect(error == PipelineError(file: root.path, reason: .noSuchDirectory))
+        #expect(error.map { "\($0)" } == root.path + ": no such directory")
     }
 
     @Test func gldv2TrainCSVMapsIdsToNestedPaths() throws {
@@ -78,9 +78,9 @@ import TestSupport
         #expect(throws: PipelineError.self) { try Dataset.gldv2(csv: bad, images: dir) }
         let short = dir.appendingPathComponent("short.csv")
         try write("id,landmark_id\nabcdef\n", to: short)
-        #expect(throws: PipelineError(path: short.path + ":2", reason: "expected 2 fields, found 1")) {
-            try Dataset.gldv2(csv: short, images: dir)
-        }
+        let error = #expect(throws: PipelineError.self) { try Dataset.gldv2(csv: short, images: dir) }
+        #expect(error == PipelineError(file: short.path, reason: .malformedCSV(line: 2, detail: "expected 2 fields, found 1")))
+        #expect(error.map { "\($0)" } == short.path + ":2: expected 2 fields, found 1")
     }
 
     @Test func unlabelledListsFilesAndDirectories() throws {

@@ -44,22 +44,4 @@ extension Commands {
         }
         try console.print("searched \(source.count) queries against \(reader.rowCount) rows (k = \(k)): \(out)")
     }
-
-    /// `cbr demo`: scikit-image's photos indexed and views of them classified; each answer and the accuracy.
-    public static func demo(photos: URL?, index: URL?, model: URL?, threads: Int, console: Console) throws {
-        let home = ProcessInfo.processInfo.environment["CBR_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ".cache"
-        let photos = photos ?? URL(fileURLWithPath: home + "/photos")
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cbr-demo-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        var failed: (any Error)?
-        let result = try Demo.run(photos: photos, index: index ?? scratch, model: model, threads: threads) { line in
-            if failed == nil {
-                do { try console.print(line) } catch { failed = error }
-            }
-        }
-        if let failed { throw failed }
-        let right = result.queries.filter(\.correct).count
-        try console.print(String(format: "accuracy: %d/%d = %.1f%% on views the index never saw (%.1f s)",
-                                 right, result.queries.count, 100 * result.accuracy, result.seconds))
-    }
 }

@@ -14,7 +14,7 @@ enum ImageFileReader {
             }
             return Data(try POSIX.read(fd, count: size, at: 0))
         } catch let error as FileError {
-            throw PipelineError(path: path.description, reason: error.reason)
+            throw PipelineError(file: path.description, reason: .unusable(error.reason))
         }
     }
 

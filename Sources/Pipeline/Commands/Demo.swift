@@ -37,9 +37,9 @@ public enum Demo {
                            line: (String) -> Void) throws -> Result {
         let clock = Date()
         let listing = ImageWalker.expand([photos.path])
-        if let problem = listing.problems.first { throw PipelineError(path: problem.path, reason: problem.reason) }
+        if let problem = listing.problems.first { throw PipelineError(file: problem.path, reason: .unusable(problem.reason)) }
         let files = listing.files
-        guard !files.isEmpty else { throw PipelineError(path: photos.path, reason: "no photos (run make bootstrap)") }
+        guard !files.isEmpty else { throw PipelineError(file: photos.path, reason: .noPhotos) }
         let names = files.map { String(decoding: $0.name, as: UTF8.self) }
         let stems = names.map { ($0 as NSString).deletingPathExtension }
         let dataset = Dataset(classNames: stems, items: zip(files, names).enumerated().map {
@@ -76,5 +76,24 @@ public enum Demo {
             }
         }
         return Result(indexed: summary.indexed, queries: queries, seconds: Date().timeIntervalSince(clock))
+    }
+}
+
+extension Commands {
+    /// `cbr demo`: scikit-image's photos indexed and views of them classified; each answer and the accuracy.
+    public static func demo(photos: URL?, index: URL?, model: URL?, threads: Int, console: Console) throws {
+        let photos = photos ?? CBRHome.current.photos
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cbr-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var failed: (any Error)?
+        let result = try Demo.run(photos: photos, index: index ?? scratch, model: model, threads: threads) { line in
+            if failed == nil {
+                do { try console.print(line) } catch { failed = error }
+            }
+        }
+        if let failed { throw failed }
+        let right = result.queries.filter(\.correct).count
+        try console.print(String(format: "accuracy: %d/%d = %.1f%% on views the index never saw (%.1f s)",
+                                 right, result.queries.count, 100 * result.accuracy, result.seconds))
     }
 }

@@ -1,5 +1,3 @@
-import Imaging
-
 /// Simple geometric views of an image, made in memory (the demo's queries): crops and mirror images.
 extension RGBImage {
     /// The `width`×`height` region at (`x`, `y`), clamped to the image.
