@@ -10,10 +10,11 @@ import TestSupport
 /// every reader must fail with one clean line naming the shard, in both modes, and never crash.
 @Suite("Fuzz finding: HDF5 shard with a huge metadata allocation")
 struct FuzzFindingTests {
-    static let finding = TestData.packageRoot.appendingPathComponent("Fuzz/findings/shard-hdf5-huge-metadata-alloc.h5")
+    static func finding(_ name: String) -> URL { TestData.packageRoot.appendingPathComponent("Fuzz/findings/\(name)") }
+    static let finding = finding("shard-hdf5-huge-metadata-alloc.h5")
 
     /// A real index of 6 rows of 1280 values in 2-row shards (the seed index's shape), shard 0 replaced.
-    static func damagedIndex() throws -> (index: URL, shard: URL) {
+    static func damagedIndex(with finding: URL = finding) throws -> (index: URL, shard: URL) {
         let data = SeededRows(count: 6, dimension: 1280, classes: 2, seed: 31)
         let index = try StoreTests.build(data, dtype: .float32, rowsPerShard: 2)
         let manifest = try Manifest.load(from: index)
@@ -85,5 +86,27 @@ struct FuzzFindingTests {
             #expect(lines.count == 1 && lines.first?.contains(shard.path) == true, "\(arguments): \(run.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("R.h5").path))
+    }
+
+    /// The shard target's later finding: a damaged global heap under `ids` made libhdf5's H5HG_read copy
+    /// past its buffer (SIGSEGV in `cbr index import --resume`, which read the ids before checking the shard).
+    /// The resume now checks each shard as a search does before it reads its ids.
+    @Test("a shard whose ids' global heap is damaged: import --resume exits 2 with one line, no crash")
+    func globalHeapOverlap() throws {
+        let (index, shard) = try Self.damagedIndex(with: Self.finding("shard-hdf5-global-heap-overlap-segv.h5"))
+        let rows = index.deletingLastPathComponent().appendingPathComponent("more.fbin")
+        var bytes: [UInt8] = []
+        for word in [UInt32(1), 1280] { withUnsafeBytes(of: word.littleEndian) { bytes += $0 } }
+        for i in 0..<1280 { withUnsafeBytes(of: Float(i == 7 ? 1 : 0).bitPattern.littleEndian) { bytes += $0 } }
+        try Data(bytes).write(to: rows)
+        let before = try Data(contentsOf: index.appendingPathComponent("manifest.json"))
+        let run = try CLIRun.cbr(["index", "import", rows.path, "--index", index.path, "--resume"])
+        let failures = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("cbr: note:") }
+        #expect(run.status == 2, "\(run.status): \(run.stderr)")
+        #expect(failures.count == 1 && failures.first?.contains(shard.path) == true, "\(run.stderr)")
+        #expect(try Data(contentsOf: index.appendingPathComponent("manifest.json")) == before)
+        expectOneLineError(naming: shard, "ids") {
+            _ = try ShardedIndexReader(directory: index, mode: .streaming, verifyChecksums: false).ids(ofShard: 0)
+        }
     }
 }
