@@ -36,6 +36,13 @@ extension H5Object {
         try setStrings(name, values, shape: [values.count])
     }
 
+    /// A fixed-length UTF-8 string attribute as long as `value` (h5py reads it as `bytes`). Unlike a
+    /// variable-length one it lives in the object header, not in the file's global heap, whose damage
+    /// libhdf5 1.10 does not detect (a damaged heap entry makes it copy past its buffer).
+    public func setAttribute(_ name: String, fixed value: String) throws {
+        try setStrings(name, [value], shape: [], type: .fixedString(byteCount: Swift.max(1, value.utf8.count)))
+    }
+
     public func attribute<T: H5Scalar>(_ name: String, as type: T.Type) throws -> T {
         let values = try attribute(name, as: [T].self)
         guard values.count == 1 else {
@@ -108,9 +115,9 @@ extension H5Object {
     /// How errors name an attribute: `object@attribute`.
     private func attributeName(_ name: String) -> String { "\(self.name)@\(name)" }
 
-    private func setStrings(_ name: String, _ values: [String], shape: [Int]) throws {
-        try replaceAttribute(name, type: .string, shape: shape) { attribute, site in
-            try StringCodec.encode(values, as: .string, site) { memType, buffer in
+    private func setStrings(_ name: String, _ values: [String], shape: [Int], type: H5ElementType = .string) throws {
+        try replaceAttribute(name, type: type, shape: shape) { attribute, site in
+            try StringCodec.encode(values, as: type, site) { memType, buffer in
                 try CAPI.writeAttribute(attribute, memType: memType, from: buffer, site)
             }
         }

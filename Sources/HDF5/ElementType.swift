@@ -63,3 +63,12 @@ extension UInt64: H5Scalar { public static var elementType: H5ElementType { .uin
 extension Float16: H5Scalar { public static var elementType: H5ElementType { .float16 } }
 extension Float: H5Scalar { public static var elementType: H5ElementType { .float32 } }
 extension Double: H5Scalar { public static var elementType: H5ElementType { .float64 } }
+
+extension H5ElementType {
+    /// The fixed-length UTF-8 string type that holds the longest of `strings` (at least one byte). Fixed-length
+    /// strings live in the dataset itself, not in the file's global heap, whose damage libhdf5 1.10 does not
+    /// detect; a reader checks their declared length (at most 64 KiB) before allocating.
+    public static func fixedString(fitting strings: [String]) -> H5ElementType {
+        .fixedString(byteCount: Swift.max(1, strings.lazy.map(\.utf8.count).max() ?? 1))
+    }
+}

@@ -2,6 +2,9 @@ import CHDF5
 
 /// Converts between Swift strings and HDF5's in-memory string layouts (shared by datasets and attributes).
 enum StringCodec {
+    /// The longest fixed-length string element read from a file (its declared length is untrusted).
+    static let maxFixedLength = 1 << 16
+
     /// Reads `count` strings stored with type `stored` (variable or fixed length): `read` is given a memory
     /// type and a buffer to fill.
     static func decode(
@@ -23,6 +26,10 @@ enum StringCodec {
                 }
             }
         case .fixedString(let length):
+            guard length <= maxFixedLength else {
+                throw site.error(.invalidArgument, "cannot read strings",
+                                 "fixed-length strings of \(length) bytes (at most \(maxFixedLength))")
+            }
             var bytes = [UInt8](repeating: 0, count: max(try Extent.product([count, length], "cannot read strings", site), 1))
             try bytes.withUnsafeMutableBytes { try read(memory.id, $0.baseAddress!) }
             return (0..<count).map { index in

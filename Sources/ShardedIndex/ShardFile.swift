@@ -34,14 +34,16 @@ enum ShardFile {
         // Chunks never larger than the shard (a small shard would otherwise be mostly unused chunk space).
         let labelSet = try file.createDataset("labels", type: .int32, shape: [n], maxShape: [nil], chunk: [max(1, min(1 << 16, n))])
         if n > 0 { try labelSet.write(block.labels) }
-        try file.createDataset("ids", strings: ids, maxShape: [nil], chunk: [max(1, min(1 << 14, n))])
+        try file.createDataset("ids", strings: ids, type: .fixedString(fitting: ids), maxShape: [nil],
+                               chunk: [max(1, min(1 << 14, n))])
         let idSum = CRC32.of(ids: ids)
         try file.setAttribute("d", d)
         try file.setAttribute("count", n)
-        try file.setAttribute("dtype", dtype.rawValue)
-        try file.setAttribute("checksum", embeddings.text)
-        try file.setAttribute("labels_checksum", labels.text)
-        try file.setAttribute("ids_checksum", idSum.text)
+        // Fixed-length strings only: nothing of a new shard lives in HDF5's global heap (see ElementType).
+        try file.setAttribute("dtype", fixed: dtype.rawValue)
+        try file.setAttribute("checksum", fixed: embeddings.text)
+        try file.setAttribute("labels_checksum", fixed: labels.text)
+        try file.setAttribute("ids_checksum", fixed: idSum.text)
         try file.close()
         return (embeddings, labels, idSum)
     }
@@ -50,8 +52,9 @@ enum ShardFile {
     static func readIDs(_ ref: ShardRef) throws -> [String] {
         let url = ref.url
         // The shard is checked against the manifest first (shapes, attributes, checksum attribute), as for a
-        // search: ids are variable-length strings, and libhdf5 1.10 trusts a damaged global heap when it reads
-        // them (the fuzz campaign's shard-hdf5-global-heap-overlap-segv.h5 crashed `index import --resume`).
+        // search: in shards written before ids became fixed-length strings they are variable-length ones,
+        // and libhdf5 1.10 trusts a damaged global heap when it reads them (the fuzz campaign's
+        // shard-hdf5-global-heap-overlap-segv.h5 crashed `index import --resume`).
         _ = try ShardHandle(ref)
         let ids = try wrap(url) {
             let dataset = try ref.open().dataset("ids")
@@ -59,6 +62,7 @@ enum ShardFile {
             guard shape == [ref.entry.rows] else {
                 throw IndexError.corruptShard(url, "ids \(shape); the manifest says \(ref.entry.rows) rows")
             }
+            try ref.requireFixedStrings(try dataset.elementType, "ids")
             return try dataset.readStrings()
         }
         guard ids.count == ref.entry.rows else {
@@ -83,6 +87,17 @@ extension RowBlock.Rows {
     var isFloat16: Bool { if case .float16 = self { true } else { false } }
 }
 
+extension ShardRef {
+    /// Shards whose manifest entry has an `idsChecksum` are written with fixed-length strings only, so a
+    /// variable-length one there is damage or forgery, refused before libhdf5 reads it: variable-length
+    /// strings live in the file's global heap, and libhdf5 1.10 copies past its buffer when a heap entry is
+    /// damaged (SIGSEGV). Older shards (no `idsChecksum`) keep variable-length strings and that exposure.
+    func requireFixedStrings(_ stored: H5ElementType, _ what: String) throws {
+        guard entry.idsChecksum != nil, case .string = stored else { return }
+        throw IndexError.corruptShard(url, "its \(what) is a variable-length string; this index's shards store fixed-length ones")
+    }
+}
+
 /// One open shard, checked against its manifest entry, for row-range reads in the stored type.
 final class ShardHandle {
     let url: URL
@@ -103,8 +118,10 @@ final class ShardHandle {
             return (file, try file.dataset("embeddings"), try file.dataset("labels"))
         }
         let (shape, labelShape, stored, checksum, count, d) = try ShardFile.wrap(url) {
-            (try embeddings.shape, try labels.shape, try embeddings.elementType, try file.attribute("checksum", as: String.self),
-             try file.attribute("count", as: Int.self), try file.attribute("d", as: Int.self))
+            try ref.requireFixedStrings(try file.attributeType("checksum"), "checksum attribute")
+            return (try embeddings.shape, try labels.shape, try embeddings.elementType,
+                    try file.attribute("checksum", as: String.self),
+                    try file.attribute("count", as: Int.self), try file.attribute("d", as: Int.self))
         }
         guard shape.count == 2, shape[0] == entry.rows, labelShape == [entry.rows] else {
             throw IndexError.corruptShard(url, "embeddings \(shape), labels \(labelShape); the manifest says \(entry.rows) rows")

@@ -26,9 +26,17 @@ import TestSupport
         #expect(build.status == 0, "\(build.stderr)")
         let before = try ShardedIndexReader(directory: original).allIDs().sorted()
 
-        // File-size limits in 512-byte blocks, from "nothing fits" to "all but the end of the shard fits"
-        // (the new shard of two rows is about 19 KB, 37 blocks).
-        for blocks in [1, 2, 4, 8, 16, 24, 32, 36] {
+        // The size of the shard the add writes, from an add without a limit.
+        let unlimited = root.appendingPathComponent("unlimited")
+        try fm.copyItem(at: original, to: unlimited)
+        let add = try CLIRun.cbr(["index", "add", more.path, "--index", unlimited.path])
+        #expect(add.status == 0, "\(add.stderr)")
+        let shard = unlimited.appendingPathComponent("shards/000001.h5")
+        let shardBlocks = ((try fm.attributesOfItem(atPath: shard.path)[.size] as? Int) ?? 0) / 512
+        #expect(shardBlocks > 8, "the new shard is \(shardBlocks) blocks")
+
+        // File-size limits in 512-byte blocks, from "nothing fits" to "all but the end of the shard fits".
+        for blocks in Set([1, 2] + [8, 4, 2].map { shardBlocks / $0 } + [shardBlocks - 1]).sorted() where blocks >= 1 {
             let index = root.appendingPathComponent("index-\(blocks)")
             try fm.copyItem(at: original, to: index)
             let run = try limited(blocks: blocks, ["index", "add", more.path, "--index", index.path])

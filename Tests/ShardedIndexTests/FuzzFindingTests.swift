@@ -109,4 +109,22 @@ struct FuzzFindingTests {
             _ = try ShardedIndexReader(directory: index, mode: .streaming, verifyChecksums: false).ids(ofShard: 0)
         }
     }
+
+    /// A later finding: the shard's `checksum` attribute, a variable-length string, sat in a damaged global
+    /// heap, and reading it crashed every command that opened the shard (SIGSEGV in libhdf5's H5HG_read).
+    /// Shards listed with an `idsChecksum` are written with fixed-length strings only, so a variable-length
+    /// one there is refused by its type, before libhdf5 reads it.
+    @Test("a variable-length checksum attribute in a damaged global heap: one line, no crash, in every mode")
+    func attributeInADamagedGlobalHeap() throws {
+        let (index, shard) = try Self.damagedIndex(with: Self.finding("shard-hdf5-attribute-global-heap-segv.h5"))
+        for mode in ShardedIndexReader.Mode.allCases {
+            expectOneLineError(naming: shard, "open + verify (\(mode))") {
+                let reader = try ShardedIndexReader(directory: index, mode: mode, verifyChecksums: false)
+                try reader.verify()
+            }
+        }
+        let run = try CLIRun.cbr(["index", "info", "--verify", "--index", index.path])
+        #expect(run.status == 2, "\(run.status): \(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("variable-length"), "\(run.stderr)")
+    }
 }

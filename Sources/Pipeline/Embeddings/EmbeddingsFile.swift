@@ -10,12 +10,12 @@ public enum EmbeddingsFile {
             try output.closeDescriptor()
             let file = try H5File.create(at: output.temporary.description, overwrite: true)
             try file.createDataset("embeddings", values: embeddings, shape: [paths.count, dimension])
-            try file.createDataset("paths", strings: paths)
+            try file.createDataset("paths", strings: paths, type: .fixedString(fitting: paths))
             try file.setAttribute("dimension", Int64(dimension))
             try file.setAttribute("count", Int64(paths.count))
-            try file.setAttribute("architecture", model.identity.name)
-            try file.setAttribute("model_checksum", model.model.sourceChecksum)
-            try file.setAttribute("normalized", "l2")
+            try file.setAttribute("architecture", fixed: model.identity.name)
+            try file.setAttribute("model_checksum", fixed: model.model.sourceChecksum)
+            try file.setAttribute("normalized", fixed: "l2")
             try file.close()
         }
     }
