@@ -63,6 +63,10 @@ enum StringCodec {
                 return try pointers.withUnsafeBytes { try body(memory.id, $0.baseAddress!) }
             }
         case .fixedString(let length):
+            guard length <= maxFixedLength else {  // what could not be read back is not written
+                throw site.error(.invalidArgument, "cannot write strings",
+                                 "fixed-length strings of \(length) bytes (at most \(maxFixedLength))")
+            }
             var bytes = [UInt8](repeating: 0, count: max(strings.count * length, 1))
             for (index, string) in strings.enumerated() {
                 let utf8 = Array(string.utf8)
