@@ -10,12 +10,3 @@ extension FoldedModel {
         }
     }
 }
-
-extension ImageEmbedder {
-    /// An embedder for image files with the model of a `cbr model import` file (or a `.pth`/`.whl` checkpoint).
-    public convenience init(modelFile url: URL, batchSize: Int, threads: Int) throws {
-        let model = try FoldedModel.load(url)
-        self.init(model: model, batchSize: batchSize, threads: threads,
-                  prepare: ImageEmbedder.imagePreparation(size: model.inputSize))
-    }
-}
