@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// A write that fails half way (a full disk) ends the command with one line and exit code 2, and the index
-/// stays as it was. The limit on file size (`ulimit -f`, SIGXFSZ ignored) makes every write past it fail
+/// stays as it was. The limit on file size (`CLIRun`'s `fileSizeBlocks`) makes every write past it fail
 /// with EFBIG, the way a full disk fails with ENOSPC; the shard being written is the first file to hit it.
 /// Before the fix, libhdf5's exit handler crashed (SIGSEGV in H5D_close) on the half-closed shard.
 @Suite struct FileSizeLimitTests {
@@ -39,7 +39,7 @@ import TestSupport
         for blocks in Set([1, 2] + [8, 4, 2].map { shardBlocks / $0 } + [shardBlocks - 1]).sorted() where blocks >= 1 {
             let index = root.appendingPathComponent("index-\(blocks)")
             try fm.copyItem(at: original, to: index)
-            let run = try limited(blocks: blocks, ["index", "add", more.path, "--index", index.path])
+            let run = try CLIRun.cbr(["index", "add", more.path, "--index", index.path], fileSizeBlocks: blocks)
             #expect(run.status == 2, "limit \(blocks): status \(run.status), \(run.stderr)")
             let lines = run.stderr.split(separator: "\n")
             #expect(lines.count == 1, "limit \(blocks): \(run.stderr)")
@@ -49,23 +49,5 @@ import TestSupport
             try reader.verify()
             #expect(try reader.allIDs().sorted() == before, "limit \(blocks)")
         }
-    }
-
-    /// Runs `cbr` under `ulimit -f blocks` with SIGXFSZ ignored, so a write past the limit fails with EFBIG.
-    private func limited(blocks: Int, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let tmp = FileManager.default.temporaryDirectory
-        let out = tmp.appendingPathComponent("cbr-out-\(UUID().uuidString)")
-        let err = tmp.appendingPathComponent("cbr-err-\(UUID().uuidString)")
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        var environment = ProcessInfo.processInfo.environment
-        environment["CBR_HOME"] = TestData.home.path
-        let script = "trap '' XFSZ; ulimit -f \(blocks); exec \"$0\" \"$@\""
-        let child = try ChildProcess("/bin/sh", ["-c", script, TestData.cbrBinary.path] + arguments,
-                                     environment: environment, stdout: out.path, stderr: err.path)
-        let status = child.wait()
-        return (status, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 }

@@ -30,18 +30,26 @@ public struct CLIRun: Sendable {
     }
 
     /// Runs `cbr` with its standard output (or error) sent to a given file, e.g. `/dev/full`; what goes to
-    /// the other stream is captured as usual.
-    public static func cbr(_ arguments: [String], stdoutTo: String? = nil, stderrTo: String? = nil) throws -> CLIRun {
-        try start(arguments, stdoutTo: stdoutTo, stderrTo: stderrTo).finish()
+    /// the other stream is captured as usual. With `fileSizeBlocks`, under `ulimit -f` (512-byte blocks) with
+    /// SIGXFSZ ignored, so that a write past the limit fails with EFBIG as a full disk fails with ENOSPC.
+    public static func cbr(_ arguments: [String], stdoutTo: String? = nil, stderrTo: String? = nil,
+                           fileSizeBlocks: Int? = nil) throws -> CLIRun {
+        try start(arguments, stdoutTo: stdoutTo, stderrTo: stderrTo, fileSizeBlocks: fileSizeBlocks).finish()
     }
 
-    public static func start(_ arguments: [String], stdoutTo: String? = nil, stderrTo: String? = nil) throws -> Running {
+    public static func start(_ arguments: [String], stdoutTo: String? = nil, stderrTo: String? = nil,
+                             fileSizeBlocks: Int? = nil) throws -> Running {
         var environment = ProcessInfo.processInfo.environment
         environment["CBR_HOME"] = TestData.home.path
         let tmp = FileManager.default.temporaryDirectory
         let out = tmp.appendingPathComponent("cbr-out-\(UUID().uuidString)")
         let err = tmp.appendingPathComponent("cbr-err-\(UUID().uuidString)")
-        let child = try ChildProcess(TestData.cbrBinary.path, arguments, environment: environment,
+        var executable = TestData.cbrBinary.path, argv = arguments
+        if let blocks = fileSizeBlocks {
+            argv = ["-c", "trap '' XFSZ; ulimit -f \(blocks); exec \"$0\" \"$@\"", executable] + arguments
+            executable = "/bin/sh"
+        }
+        let child = try ChildProcess(executable, argv, environment: environment,
                                      stdout: stdoutTo ?? out.path, stderr: stderrTo ?? err.path)
         return Running(child: child, out: out, err: err)
     }
