@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLI
 import Pipeline
 
 /// `cbr embed`: photos → L2-normalised embeddings in an HDF5 file (`embeddings` [n, d] float32, `paths` [n]).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLI
 import Pipeline
 
 /// `cbr predict`: the ImageNet head as a sanity check of a model file (class indices and softmax probabilities).
