@@ -60,6 +60,11 @@ public struct CLIRun: Sendable {
          "--mca", "btl_vader_single_copy_mechanism", "none"]
     }
 
+    /// Runs `executable` with cbr's test environment (CBR_HOME, Open MPI allowed as root), output captured.
+    public static func run(executable: String, _ arguments: [String]) throws -> CLIRun {
+        try start(executable: executable, arguments).finish()
+    }
+
     static func start(executable: String, _ arguments: [String], stdoutTo: String? = nil, stderrTo: String? = nil,
                       fileSizeBlocks: Int? = nil) throws -> Running {
         var environment = ProcessInfo.processInfo.environment

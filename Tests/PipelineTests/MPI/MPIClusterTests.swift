@@ -45,3 +45,21 @@ struct MPIClusterTests {
         #expect(run.stderr.contains("cbr-mpi: "))
     }
 }
+
+/// Ranks on two "machines" (network namespaces over a veth pair) talking TCP, as on a cluster.
+@Suite("cbr-mpi: two hosts over TCP", .serialized)
+struct MPITwoHostTests {
+    @Test("check passes with one rank per host, the second reached through the rsh agent")
+    func check() throws {
+        switch try TwoHosts.make() {
+        case .failure(let reason):
+            print("skipped: network namespaces are not available here (\(reason))")
+        case .success(let hosts):
+            defer { hosts.tearDown() }
+            let run = try hosts.mpirun(["check", "--megabytes", "8"])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("2 ranks: barrier, broadcast"))
+            #expect(hosts.reachedSecondHost)
+        }
+    }
+}
