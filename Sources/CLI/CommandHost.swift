@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Pipeline
 
 /// How a command body runs in an executable: with which console and cluster, and how the outcome becomes
@@ -9,10 +10,15 @@ public protocol CommandHost {
     /// one line on stderr), 2 when the command could not go on (a thrown error, printed as one line).
     /// The outcome is thrown as an `ExitCode` (nothing is thrown on success).
     static func run(_ body: (Console, any Cluster) throws -> Void) throws
+    /// Threads a process uses when `--threads` is not given.
+    static var defaultThreads: Int { get }
 }
 
 /// One process: cbr's own host.
 public enum LocalHost: CommandHost {
+    /// Every core.
+    public static var defaultThreads: Int { min(ProcessInfo.processInfo.activeProcessorCount, Limits.threads.upperBound) }
+
     public static func run(_ body: (Console, any Cluster) throws -> Void) throws {
         try runCommand { try body($0, SingleProcess()) }
     }

@@ -24,7 +24,7 @@ public struct IndexBuild<Host: CommandHost>: ParsableCommand {
         try Host.run { console, cluster in
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                      options: .init(mode: resume ? .resume : .create, dtype: dtype, batchSize: embedding.batch,
-                                                    threads: embedding.threads, shardRows: shardRows), console: console)
+                                                    threads: embedding.threads(for: Host.self), shardRows: shardRows), console: console)
         }
     }
 }
@@ -46,7 +46,7 @@ public struct IndexAdd<Host: CommandHost>: ParsableCommand {
     public func run() throws {
         try Host.run { console, cluster in
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
-                                     options: .init(mode: .add, batchSize: embedding.batch, threads: embedding.threads,
+                                     options: .init(mode: .add, batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
                                                     shardRows: shardRows), console: console)
         }
     }

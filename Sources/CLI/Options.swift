@@ -42,8 +42,11 @@ public struct EmbeddingArguments: ParsableArguments {
     @Option(help: "Images per forward pass (1…\(Limits.batch.upperBound)).")
     public var batch = 32
 
-    @Option(help: "Threads for the network (1…\(Limits.threads.upperBound); default: every core).")
-    public var threads = min(ProcessInfo.processInfo.activeProcessorCount, Limits.threads.upperBound)
+    @Option(help: "Threads for the network and the search (1…\(Limits.threads.upperBound); default: every core, shared equally by the cbr-mpi ranks on one machine).")
+    public var threads: Int?
+
+    /// `--threads`, or the host's default (every core for cbr; a share of them per cbr-mpi rank).
+    public func threads<Host: CommandHost>(for host: Host.Type) -> Int { threads ?? Host.defaultThreads }
 
     public var modelURL: URL? { model.map { URL(fileURLWithPath: $0) } }
 
@@ -52,7 +55,7 @@ public struct EmbeddingArguments: ParsableArguments {
 
     public func validate() throws {
         try checkOption(batch, "--batch", Limits.batch)
-        try checkOption(threads, "--threads", Limits.threads)
+        if let threads { try checkOption(threads, "--threads", Limits.threads) }
     }
 }
 

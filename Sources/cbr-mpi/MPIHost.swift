@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLI
+import Foundation
 import MPI
 import Pipeline
 
@@ -7,6 +8,14 @@ import Pipeline
 /// <file>: <reason>`); the exit code is the ranks' worst. An error on any rank ends the whole job with exit
 /// code 2 and one line naming the rank, so no rank waits forever in a collective the failed one left.
 enum MPIHost: CommandHost {
+    /// The machine's cores shared equally by the ranks mpirun started on it (OMPI_COMM_WORLD_LOCAL_SIZE),
+    /// so that ranks × threads never oversubscribes the cores.
+    static var defaultThreads: Int {
+        let cores = min(ProcessInfo.processInfo.activeProcessorCount, Limits.threads.upperBound)
+        let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+        return max(1, cores / max(1, local))
+    }
+
     static func run(_ body: (Console, any Cluster) throws -> Void) throws {
         let console = Console.standard
         console.prefix = "cbr-mpi"
