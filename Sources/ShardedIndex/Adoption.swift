@@ -16,6 +16,9 @@ extension IndexWriter {
     @discardableResult
     public func adopt(_ entry: Manifest.Shard, checkIDs: ([String]) throws -> Void = { _ in }) throws -> [String] {
         let manifestURL = Manifest.url(in: directory)
+        guard pendingRows == 0 else {
+            throw IndexError.badInput("adopt: this writer holds \(pendingRows) rows of its own (a writer either appends or adopts)")
+        }
         guard let number = IndexPaths.shardNumber(entry.file), entry.file == IndexPaths.shardName(number) else {
             throw IndexError.badInput("adopt: \(entry.file.debugDescription) is not a shard name (shards/NNNNNN.h5)")
         }

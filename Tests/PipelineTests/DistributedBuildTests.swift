@@ -18,6 +18,17 @@ import TestSupport
         return (train, expected, broken.path)
     }
 
+    /// A dataset beside `train` holding the first half of its classes.
+    static func firstHalf(of train: URL) throws -> URL {
+        let half = train.deletingLastPathComponent().appendingPathComponent("half")
+        try FileManager.default.createDirectory(at: half, withIntermediateDirectories: true)
+        let classes = try AugmentedPhotos.classNames()
+        for name in classes.prefix(classes.count / 2) {
+            try FileManager.default.copyItem(at: train.appendingPathComponent(name), to: half.appendingPathComponent(name))
+        }
+        return half
+    }
+
     static func options(_ mode: IndexBuilder.Mode, shardRows: Int = 5) -> IndexBuilder.Options {
         IndexBuilder.Options(mode: mode, batchSize: 4, threads: 1, shardRows: shardRows)
     }
@@ -151,12 +162,8 @@ import TestSupport
         let (train, _, _) = try Self.photos()
         let root = train.deletingLastPathComponent()
         // The first half of the classes, then all of them.
-        let half = root.appendingPathComponent("half")
-        try FileManager.default.createDirectory(at: half, withIntermediateDirectories: true)
+        let half = try Self.firstHalf(of: train)
         let classes = try AugmentedPhotos.classNames()
-        for name in classes.prefix(classes.count / 2) {
-            try FileManager.default.copyItem(at: train.appendingPathComponent(name), to: half.appendingPathComponent(name))
-        }
         let single = root.appendingPathComponent("single"), index = root.appendingPathComponent("index")
         for (target, ranks) in [(single, 1), (index, 3)] {
             _ = try Self.build(half, into: target, ranks: 1, mode: .create)

@@ -140,6 +140,9 @@ struct AdoptionTests {
         #expect(writer.manifest == before)
         try writer.adopt(good[1])
         #expect(try ShardedIndexReader(directory: writer.directory).rowCount == 20)
+        // A writer with rows of its own pending would number its next shard among the adopted ones.
+        try data.append(to: writer, range: 30..<31, batch: 1)
+        refused(forged[0], "rows of its own")
     }
 
     /// `entry`'s file with the first occurrence of `pattern` changed in one bit, run through `body`, restored.

@@ -34,12 +34,8 @@ struct MPIBuildTests {
     func addEqualsSingleProcess() throws {
         let (train, _, _) = try DistributedBuildTests.photos()
         let root = train.deletingLastPathComponent()
-        let half = root.appendingPathComponent("half")
-        try FileManager.default.createDirectory(at: half, withIntermediateDirectories: true)
+        let half = try DistributedBuildTests.firstHalf(of: train)
         let classes = try AugmentedPhotos.classNames()
-        for name in classes.prefix(classes.count / 2) {
-            try FileManager.default.copyItem(at: train.appendingPathComponent(name), to: half.appendingPathComponent(name))
-        }
         let reference = root.appendingPathComponent("reference"), index = root.appendingPathComponent("index")
         for target in [reference, index] {
             _ = try CLIRun.cbr(["index", "build", half.path, "--index", target.path] + Self.flags)
