@@ -29,17 +29,17 @@ import TestSupport
         return half
     }
 
-    static func options(_ mode: IndexBuilder.Mode, shardRows: Int = 5) -> IndexBuilder.Options {
-        IndexBuilder.Options(mode: mode, batchSize: 4, threads: 1, shardRows: shardRows)
+    static func options(_ mode: IndexBuilder.Mode, dtype: ScalarType, shardRows: Int) -> IndexBuilder.Options {
+        IndexBuilder.Options(mode: mode, dtype: dtype, batchSize: 4, threads: 1, shardRows: shardRows)
     }
 
     /// `ranks` ranks build (`mode`) `data` into `index`; `prepare` may arm a rank before it runs.
-    static func build(_ data: URL, into index: URL, ranks: Int, mode: IndexBuilder.Mode, shardRows: Int = 5,
+    static func build(_ data: URL, into index: URL, ranks: Int, mode: IndexBuilder.Mode, dtype: ScalarType = .float32, shardRows: Int = 5,
                       prepare: @escaping @Sendable (InProcessCluster.Rank) -> Void = { _ in }) throws -> [IndexBuilder.Summary] {
         let dataset = try Dataset.open(folder: data.path, csv: nil, images: nil)
         return try InProcessCluster.run(size: ranks) { cluster in
             prepare(cluster as! InProcessCluster.Rank)
-            return try IndexBuilder.run(dataset, index: index, model: nil, options: options(mode, shardRows: shardRows),
+            return try IndexBuilder.run(dataset, index: index, model: nil, options: options(mode, dtype: dtype, shardRows: shardRows),
                                         cluster: cluster, progress: false)
         }
     }
@@ -51,9 +51,12 @@ import TestSupport
         let ids = try reader.allIDs()
         var out: [String: (name: String, row: [Float])] = [:]
         try reader.forEachBlock(maxRows: 1000) { block in
-            guard case .float32(let rows) = block.rows else { return }
+            let d = block.dimension
             for r in 0..<block.count {
-                let row = Array(rows[(r * block.dimension)..<((r + 1) * block.dimension)])
+                let row: [Float] = switch block.rows {
+                case .float32(let rows): Array(rows[(r * d)..<((r + 1) * d)])
+                case .float16(let rows): rows[(r * d)..<((r + 1) * d)].map(Float.init)
+                }
                 out[ids[block.firstRow + r]] = (reader.classes[Int(block.labels[r])].name, row)
             }
         }
@@ -173,6 +176,24 @@ import TestSupport
         let manifest = try Manifest.load(from: index)
         #expect(manifest.classes.map(\.name) == classes)
         #expect(manifest.classes.map(\.id) == classes.indices.map(Int32.init))
+        try Self.expectSame(index, as: single)
+    }
+
+    @Test func moreRanksThanImagesAndFloat16Shards() throws {
+        let root = try TestData.temporaryDirectory("cbr-few")
+        let data = root.appendingPathComponent("data/cat")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        for name in ["chelsea.png", "coffee.png"] {
+            try FileManager.default.copyItem(at: TestData.photo(name), to: data.appendingPathComponent(name))
+        }
+        let single = root.appendingPathComponent("single"), index = root.appendingPathComponent("index")
+        _ = try Self.build(root.appendingPathComponent("data"), into: single, ranks: 1, mode: .create, dtype: .float16)
+        // Rank 2 has no image: it writes no shard and still says it is done.
+        let summaries = try Self.build(root.appendingPathComponent("data"), into: index, ranks: 3, mode: .create, dtype: .float16)
+        #expect(summaries[0].indexed == 2 && summaries[2].indexed == 0)
+        let manifest = try Manifest.load(from: index)
+        #expect(manifest.dtype == .float16)
+        #expect(manifest.shards.map(\.file).sorted() == ["shards/000000.h5", "shards/000001.h5"])
         try Self.expectSame(index, as: single)
     }
 }

@@ -30,6 +30,23 @@ struct MPIBuildTests {
         if ranks > 1 { #expect(lines.first?.hasPrefix("cbr-mpi: rank ") == true, "\(run.stderr)") }
     }
 
+    @Test("np 3 on two photos (a rank with nothing to do), float16 shards: the index of cbr index build")
+    func fewerImagesThanRanksFloat16() throws {
+        let root = try TestData.temporaryDirectory("cbr-mpi-few")
+        let data = root.appendingPathComponent("data/cat")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        for name in ["chelsea.png", "coffee.png"] {
+            try FileManager.default.copyItem(at: TestData.photo(name), to: data.appendingPathComponent(name))
+        }
+        let reference = root.appendingPathComponent("reference"), index = root.appendingPathComponent("index")
+        let arguments = [root.appendingPathComponent("data").path, "--dtype", "float16"] + Self.flags
+        let single = try CLIRun.cbr(["index", "build", "--index", reference.path] + arguments)
+        let run = try CLIRun.mpi(ranks: 3, ["index", "build", "--index", index.path] + arguments)
+        #expect(single.status == 0 && run.status == 0, "\(run.stderr)")
+        #expect(try Manifest.load(from: index).dtype == .float16)
+        try DistributedBuildTests.expectSame(index, as: reference)
+    }
+
     @Test("index add on 3 ranks appends the new classes as cbr index add does")
     func addEqualsSingleProcess() throws {
         let (train, _, _) = try DistributedBuildTests.photos()
