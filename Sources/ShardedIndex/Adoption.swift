@@ -11,7 +11,7 @@ extension IndexWriter {
     /// not listed yet; the file is read back whole (shapes and attributes against the entry, embeddings,
     /// labels and ids checksums verified, every label within the class table), and `checkIDs` sees its ids.
     /// Then its rows join the prototype sums and class counts, `nextShard` moves past it and the manifest
-    /// is published (prototypes rewritten by the same rule as `commit`). On any error nothing changes.
+    /// is published (prototypes rewritten by the same rule as `commit`). A shard refused changes nothing.
     /// A writer that adopts shards does not `append` rows of its own in the same run (their numbers would meet).
     @discardableResult
     public func adopt(_ entry: Manifest.Shard, checkIDs: ([String]) throws -> Void = { _ in }) throws -> [String] {

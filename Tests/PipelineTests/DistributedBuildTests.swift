@@ -7,7 +7,8 @@ import TestSupport
 
 /// `IndexBuilder` over several ranks (the in-process cluster): rank 0 plans and adopts, every rank embeds
 /// its share of real photos into shard files of its own. The index equals a single-process build.
-@Suite struct DistributedBuildTests {
+/// A protocol bug would leave a rank waiting forever: the time limit turns that into a failure.
+@Suite(.timeLimit(.minutes(5))) struct DistributedBuildTests {
     /// Augmented photos (24 classes × 3 views) plus one file that is no image, in the first class.
     static func photos() throws -> (train: URL, expected: [String], broken: String) {
         let train = try AugmentedPhotos.make(perClass: 3, queries: 0).appendingPathComponent("train")
