@@ -123,6 +123,7 @@ public enum IndexBuilder {
         }
         let totals = try collector.collect(own: tally)
         try writer.finish()
+        try writer.removeEmptyClasses()
         summary.indexingSeconds = Date().timeIntervalSince(indexingStart)
         meter.finish()
         summary.indexed = totals.indexed

@@ -169,6 +169,23 @@ public final class IndexWriter {
         liveClassIDs[name] = nil
     }
 
+    /// Marks removed, in one commit, the live classes that hold no row: classes a build registered up front
+    /// (so that class ids do not depend on which rank embeds what) whose every image then failed. Returns
+    /// their names. Searches and `index info` then ignore them, as if they had never been created.
+    @discardableResult
+    public func removeEmptyClasses() throws -> [String] {
+        try finish()
+        let empty = manifest.classes.filter { !$0.removed && $0.rows == 0 }
+        guard !empty.isEmpty else { return [] }
+        var next = manifest
+        for entry in empty {
+            next.classes[Int(entry.id)].removed = true
+            liveClassIDs[entry.name] = nil
+        }
+        try publish(next, withPrototypes: false)
+        return empty.map(\.name)
+    }
+
     /// Ids of every committed row, so that an interrupted bulk build can skip what is already in.
     public func committedIDs() throws -> Set<String> {
         var ids = Set<String>()

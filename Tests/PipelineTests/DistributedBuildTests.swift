@@ -197,4 +197,30 @@ import TestSupport
         #expect(manifest.shards.map(\.file).sorted() == ["shards/000000.h5", "shards/000001.h5"])
         try Self.expectSame(index, as: single)
     }
+
+    @Test(arguments: [1, 2]) func aClassWhoseEveryImageFailsIsNotLeftInTheIndex(ranks: Int) throws {
+        let root = try TestData.temporaryDirectory("cbr-empty-class")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("data")
+        for (name, files) in [("a-cat", ["chelsea.png"]), ("b-broken", []), ("c-coffee", ["coffee.png"])] {
+            let folder = data.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for file in files { try FileManager.default.copyItem(at: TestData.photo(file), to: folder.appendingPathComponent(file)) }
+        }
+        try Data("not a PNG".utf8).write(to: data.appendingPathComponent("b-broken/x.png"))
+        let index = root.appendingPathComponent("index")
+        let summaries = try Self.build(data, into: index, ranks: ranks, mode: .create)
+        #expect(summaries[0].indexed == 2 && summaries[0].classes == 2)
+        let manifest = try Manifest.load(from: index)
+        // Registered up front for fixed ids, then retired: no live class without rows.
+        #expect(manifest.classes.filter { !$0.removed }.map(\.name) == ["a-cat", "c-coffee"])
+        #expect(manifest.classes.first { $0.name == "b-broken" }?.removed == true)
+        // A later add with a good image of that class creates it live again.
+        try FileManager.default.removeItem(at: data.appendingPathComponent("b-broken/x.png"))
+        try FileManager.default.copyItem(at: TestData.photo("astronaut.png"), to: data.appendingPathComponent("b-broken/y.png"))
+        _ = try Self.build(data, into: index, ranks: ranks, mode: .add)
+        let after = try Manifest.load(from: index)
+        #expect(after.classes.filter { !$0.removed }.map(\.name).sorted() == ["a-cat", "b-broken", "c-coffee"])
+        #expect(after.classes.filter { !$0.removed && $0.rows == 0 }.isEmpty)
+    }
 }
