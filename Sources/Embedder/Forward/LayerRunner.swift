@@ -6,13 +6,16 @@ struct LayerRunner {
     let plan: Plan
     let parameters: Parameters
     let workers: Int
+    /// The fused early blocks, or nil to run every block layer by layer (the reference path).
+    let fusion: Fusion?
     var watch: Stopwatch
     var times = LayerTimes()
 
-    init(plan: Plan, parameters: Parameters, workers: Int, profiling: Bool) {
+    init(plan: Plan, parameters: Parameters, workers: Int, fusion: Fusion?, profiling: Bool) {
         self.plan = plan
         self.parameters = parameters
         self.workers = workers
+        self.fusion = fusion
         watch = Stopwatch(enabled: profiling)
         watch.restart()
     }
@@ -38,6 +41,13 @@ struct LayerRunner {
             // Two scratch buffers other than the current activations: expanded, then depthwise output.
             let a = scratch.first { $0 != current }!, b = scratch.first { $0 != current && $0 != a }!
             let block = plan.blocks[index], params = parameters.blocks[index]
+            let last = index == range.upperBound - 1
+            let out = last ? output ?? a : a
+            if images == 1, let fusion, index < fusion.plans.count {
+                fused(index, fusion: fusion, input: current, output: out)
+                current = out
+                continue
+            }
             let pixels = images * block.input.pixels
             var dwInput = current
             if let conv = params.expand {
@@ -53,14 +63,37 @@ struct LayerRunner {
                                     weight: dwParams.w, bias: dwParams.b, rows: rows)
             }
             watch.lap(.depthwise, into: &times)
-            let last = index == range.upperBound - 1
-            let out = last ? output ?? a : a
             project(input: b, output: out, pixels: images * block.output.pixels, k: block.expanded.channels,
                     n: block.output.channels, params: params.project, residual: block.residual ? current : nil)
             watch.lap(.project, into: &times)
             current = out
         }
         return current
+    }
+
+    /// Block `index` of one image through `FusedBlock`, its output rows split into one part per worker.
+    private mutating func fused(_ index: Int, fusion: Fusion, input: UnsafeMutablePointer<Float>,
+                                output: UnsafeMutablePointer<Float>) {
+        let block = plan.blocks[index], params = parameters.blocks[index], band = fusion.plans[index]
+        let height = block.output.height, parts = min(workers, height, fusion.buffers.count)
+        let profiling = watch.enabled
+        if parts <= 1 {
+            FusedBlock.run(block, params, band: band, input: input, output: output, rows: 0..<height,
+                           buffers: fusion.buffers[0], times: &times, profiling: profiling)
+        } else {
+            var partTimes = [LayerTimes](repeating: LayerTimes(), count: parts)
+            let src = SendablePointer(input), dst = SendablePointer(output)
+            partTimes.withUnsafeMutableBufferPointer { slots in
+                let slots = SendableTimes(pointer: slots.baseAddress!)
+                Parallel.pieces(parts, workers: workers) { part in
+                    FusedBlock.run(block, params, band: band, input: src.pointer, output: dst.pointer,
+                                   rows: (part * height / parts)..<((part + 1) * height / parts),
+                                   buffers: fusion.buffers[part], times: &slots.pointer[part], profiling: profiling)
+                }
+            }
+            times = partTimes.reduce(times, +)
+        }
+        watch.restart()
     }
 
     /// Head 1×1 conv to the feature width, then bias + ReLU6 fused into the global average pool.

@@ -35,24 +35,39 @@ public final class Network: @unchecked Sendable {
     public let split: Int
     public let group: Int
 
+    /// Whether the early blocks run fused, band by band (`FusedBlock`); false runs every layer over the whole
+    /// activation (the reference path the tests compare against).
+    public let fused: Bool
+
     /// - Parameters:
     ///   - group: images per worker that share the late layers' SGEMMs (default 16).
     ///   - splitPixels: blocks whose input has more pixels than this run one image at a time (default 28×28).
-    public init(model: FoldedModel, maxBatch: Int, threads: Int, group: Int? = nil, splitPixels: Int? = nil) {
+    ///   - fused: run the one-image-at-a-time blocks band by band (default true).
+    ///   - bandBytes: the expanded rows of one band take about this many bytes (default 256 KiB).
+    ///   - inputSize: the square input side, default the variant's (other sizes are for tests and tuning).
+    public init(model: FoldedModel, maxBatch: Int, threads: Int, group: Int? = nil, splitPixels: Int? = nil,
+                fused: Bool = true, bandBytes: Int? = nil, inputSize: Int? = nil) {
         precondition(maxBatch >= 1 && threads >= 1, "batch and threads must be positive")
+        precondition((inputSize ?? 1) >= 1 && (bandBytes ?? 1) >= 1, "input size and band bytes must be positive")
         self.maxBatch = maxBatch
         self.threads = threads
-        let plan = Plan(model: model)
+        self.fused = fused
+        let plan = Plan(model: model, inputSize: inputSize ?? model.inputSize)
         self.plan = plan
         parameters = Parameters(model)
         let split = plan.firstBlock(atMostPixels: splitPixels ?? 28 * 28)
         self.split = split
-        // Batches of at least `threads` images give each worker a share; smaller ones run on worker 0 alone.
-        let share = maxBatch >= threads ? (maxBatch + threads - 1) / threads : maxBatch
+        // Batches of at least `threads` images give each worker a share; smaller ones run on worker 0 alone,
+        // whose fused blocks split their rows across the threads.
+        let perWorker = maxBatch >= threads
+        let share = perWorker ? (maxBatch + threads - 1) / threads : maxBatch
         let group = max(1, min(group ?? 16, share))
         self.group = group
-        workspaces = (0..<(maxBatch >= threads ? threads : 1)).map { _ in
-            Workspace(plan: plan, split: split, group: group)
+        let budget = max(1, (bandBytes ?? 256 << 10) / MemoryLayout<Float>.size)
+        let bands = fused ? (plans: plan.blocks[..<split].map { BandPlan($0, budget: budget) },
+                             threads: perWorker ? 1 : threads) : nil
+        workspaces = (0..<(perWorker ? threads : 1)).map { _ in
+            Workspace(plan: plan, split: split, group: group, bands: bands)
         }
     }
 
@@ -113,7 +128,8 @@ public final class Network: @unchecked Sendable {
         let space = workspaces[worker]
         let scratch = space.scratch.map(\.pointer)
         let staged = plan.stagedCount(split: split)
-        var runner = LayerRunner(plan: plan, parameters: parameters, workers: workers, profiling: profiling)
+        var runner = LayerRunner(plan: plan, parameters: parameters, workers: workers, fusion: space.fusion,
+                                 profiling: profiling)
         var start = images.lowerBound
         while start < images.upperBound {
             let n = min(space.group, images.upperBound - start)
