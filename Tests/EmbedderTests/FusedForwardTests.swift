@@ -8,7 +8,7 @@ import TestSupport
 /// The fused early blocks (band by band, `Network(fused: true)`, the default) against the layer-by-layer
 /// reference path (`fused: false`) on real photos and the real Lite0/1/2 weights: batch 1 and 32, one and two
 /// threads, the variants' own input sizes and odd ones, and bands small enough that every block is cut into
-/// many bands (halo rows carried from band to band, parts split across threads).
+/// many bands (halo rows carried from band to band, parts split across threads, one image per late band).
 @Suite("Fused blocks", .serialized)
 struct FusedForwardTests {
     static let photos = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "retina.jpg",
@@ -30,18 +30,19 @@ struct FusedForwardTests {
         try Self.compare(model, size: size, batch: 1, threads: 2)
     }
 
-    @Test("fused == unfused with one-row bands and with bands of several rows", arguments: [1, 40_000, 700_000])
+    @Test("fused == unfused with bands of one row / one image and of several", arguments: [1, 40_000, 700_000])
     func bandSizes(bandBytes: Int) throws {
         let model = try Self.model(.lite2)
-        try Self.compare(model, size: 261, batch: 2, threads: 1, bandBytes: bandBytes)
+        try Self.compare(model, size: 261, batch: 5, threads: 1, bandBytes: bandBytes)
         try Self.compare(model, size: 261, batch: 1, threads: 2, bandBytes: bandBytes)
     }
 
     /// Runs the same photos through both paths and expects features and logits to agree to 1e-5.
+    /// `bandBytes` sets both the early (rows) and the late (whole images) band sizes.
     static func compare(_ model: FoldedModel, size: Int, batch: Int, threads: Int, bandBytes: Int? = nil) throws {
         let input = try tensor(size: size, count: batch)
         let fused = Network(model: model, maxBatch: batch, threads: threads, fused: true, bandBytes: bandBytes,
-                            inputSize: size)
+                            lateBandBytes: bandBytes, inputSize: size)
         let reference = Network(model: model, maxBatch: batch, threads: threads, fused: false, inputSize: size)
         #expect(fused.fused && !reference.fused)
         let (f, l) = input.withUnsafeBufferPointer { fused.forward($0, count: batch) }

@@ -3,8 +3,8 @@
 /// (eight independent FMA chains; each weight vector serves four pixels). Tiles whose windows cross the
 /// left/right edge read a zero vector for the taps outside the image instead of branching.
 enum DepthwiseKernel {
-    /// Computes output rows `rows` (indices over `images × outputHeight`). A band of one image (the fused
-    /// blocks) passes buffers that start at its first input row and first output row.
+    /// Computes output rows `rows` (indices over `images × outputHeight`). A band (the fused blocks) passes
+    /// buffers that start at input row `firstInputRow` and output row `firstOutputRow` (same numbering).
     static func run(_ layer: Plan.Depthwise, input: UnsafePointer<Float>, firstInputRow: Int = 0,
                     output: UnsafeMutablePointer<Float>, firstOutputRow: Int = 0,
                     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows: Range<Int>) {

@@ -6,7 +6,8 @@ import LinearAlgebra
 /// the band's depthwise buffer, then the project SGEMM accumulating (beta = 1) into the output rows prefilled
 /// with bias (+ residual). The unfused path in `LayerRunner` computes the same sums and is the reference.
 enum FusedBlock {
-    /// Output rows `rows` of the image at `input` into `output` (each one whole image, NHWC).
+    /// Output rows `rows` (over images × output height; whole images when `band.wholeImages`) of the images
+    /// at `input` into `output` (NHWC).
     static func run(_ block: Plan.Block, _ params: Parameters.Block, band: BandPlan,
                     input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, rows: Range<Int>,
                     buffers: BandBuffers, times: inout LayerTimes, profiling: Bool) {
@@ -20,8 +21,8 @@ enum FusedBlock {
         var held = 0..<0
         var a = rows.lowerBound
         while a < rows.upperBound {
-            let b = min(rows.upperBound, a + band.rows)
-            let need = BandPlan.inputRows(a..<b, of: dw)
+            let b = band.band(from: a, end: rows.upperBound).upperBound
+            let need = band.inputRows(a..<b)
             var source = UnsafePointer(input), firstRow = 0
             if let expand = params.expand {
                 var fresh = need

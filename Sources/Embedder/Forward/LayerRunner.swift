@@ -43,8 +43,8 @@ struct LayerRunner {
             let block = plan.blocks[index], params = parameters.blocks[index]
             let last = index == range.upperBound - 1
             let out = last ? output ?? a : a
-            if images == 1, let fusion, index < fusion.plans.count {
-                fused(index, fusion: fusion, input: current, output: out)
+            if let fusion, let band = fusion.plans[index], band.wholeImages ? images >= workers : true {
+                fused(index, band: band, buffers: fusion.buffers, images: images, input: current, output: out)
                 current = out
                 continue
             }
@@ -71,15 +71,18 @@ struct LayerRunner {
         return current
     }
 
-    /// Block `index` of one image through `FusedBlock`, its output rows split into one part per worker.
-    private mutating func fused(_ index: Int, fusion: Fusion, input: UnsafeMutablePointer<Float>,
-                                output: UnsafeMutablePointer<Float>) {
-        let block = plan.blocks[index], params = parameters.blocks[index], band = fusion.plans[index]
-        let height = block.output.height, parts = min(workers, height, fusion.buffers.count)
+    /// Block `index` through `FusedBlock`, its output rows split into one part per worker (whole images when
+    /// its bands are whole images).
+    private mutating func fused(_ index: Int, band: BandPlan, buffers: [BandBuffers], images: Int,
+                                input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let block = plan.blocks[index], params = parameters.blocks[index]
+        let height = block.output.height, units = band.wholeImages ? images : images * height
+        let unit = band.wholeImages ? height : 1
+        let parts = min(workers, units, buffers.count)
         let profiling = watch.enabled
         if parts <= 1 {
-            FusedBlock.run(block, params, band: band, input: input, output: output, rows: 0..<height,
-                           buffers: fusion.buffers[0], times: &times, profiling: profiling)
+            FusedBlock.run(block, params, band: band, input: input, output: output, rows: 0..<(units * unit),
+                           buffers: buffers[0], times: &times, profiling: profiling)
         } else {
             var partTimes = [LayerTimes](repeating: LayerTimes(), count: parts)
             let src = SendablePointer(input), dst = SendablePointer(output)
@@ -87,8 +90,8 @@ struct LayerRunner {
                 let slots = SendableTimes(pointer: slots.baseAddress!)
                 Parallel.pieces(parts, workers: workers) { part in
                     FusedBlock.run(block, params, band: band, input: src.pointer, output: dst.pointer,
-                                   rows: (part * height / parts)..<((part + 1) * height / parts),
-                                   buffers: fusion.buffers[part], times: &slots.pointer[part], profiling: profiling)
+                                   rows: (part * units / parts * unit)..<((part + 1) * units / parts * unit),
+                                   buffers: buffers[part], times: &slots.pointer[part], profiling: profiling)
                 }
             }
             times = partTimes.reduce(times, +)

@@ -42,13 +42,17 @@ public final class Network: @unchecked Sendable {
     /// - Parameters:
     ///   - group: images per worker that share the late layers' SGEMMs (default 16).
     ///   - splitPixels: blocks whose input has more pixels than this run one image at a time (default 28×28).
-    ///   - fused: run the one-image-at-a-time blocks band by band (default true).
-    ///   - bandBytes: the expanded rows of one band take about this many bytes (default 256 KiB).
+    ///   - fused: run the blocks band by band (default true).
+    ///   - bandBytes: in the early blocks, the expanded rows of one band take about this many bytes (default
+    ///     256 KiB).
+    ///   - lateBandBytes: the same for the late blocks, whose bands are whole images (default 1 MiB; 0 runs
+    ///     them layer by layer).
     ///   - inputSize: the square input side, default the variant's (other sizes are for tests and tuning).
     public init(model: FoldedModel, maxBatch: Int, threads: Int, group: Int? = nil, splitPixels: Int? = nil,
-                fused: Bool = true, bandBytes: Int? = nil, inputSize: Int? = nil) {
+                fused: Bool = true, bandBytes: Int? = nil, lateBandBytes: Int? = nil, inputSize: Int? = nil) {
         precondition(maxBatch >= 1 && threads >= 1, "batch and threads must be positive")
-        precondition((inputSize ?? 1) >= 1 && (bandBytes ?? 1) >= 1, "input size and band bytes must be positive")
+        precondition((inputSize ?? 1) >= 1 && (bandBytes ?? 1) >= 1 && (lateBandBytes ?? 0) >= 0,
+                     "input size and band bytes must be positive")
         self.maxBatch = maxBatch
         self.threads = threads
         self.fused = fused
@@ -63,9 +67,13 @@ public final class Network: @unchecked Sendable {
         let share = perWorker ? (maxBatch + threads - 1) / threads : maxBatch
         let group = max(1, min(group ?? 16, share))
         self.group = group
-        let budget = max(1, (bandBytes ?? 256 << 10) / MemoryLayout<Float>.size)
-        let bands = fused ? (plans: plan.blocks[..<split].map { BandPlan($0, budget: budget) },
-                             threads: perWorker ? 1 : threads) : nil
+        let early = max(1, (bandBytes ?? 256 << 10) / MemoryLayout<Float>.size)
+        let late = (lateBandBytes ?? 1 << 20) / MemoryLayout<Float>.size
+        let plans = plan.blocks.indices.map { i -> BandPlan? in
+            if i < split { return BandPlan(plan.blocks[i], budget: early, wholeImages: false, maxImages: 1) }
+            return late > 0 ? BandPlan(plan.blocks[i], budget: late, wholeImages: true, maxImages: group) : nil
+        }
+        let bands = fused ? (plans: plans, threads: perWorker ? 1 : threads) : nil
         workspaces = (0..<(perWorker ? threads : 1)).map { _ in
             Workspace(plan: plan, split: split, group: group, bands: bands)
         }

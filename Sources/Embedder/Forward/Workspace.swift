@@ -31,7 +31,7 @@ final class Workspace: @unchecked Sendable {
     var times = LayerTimes()
 
     /// - Parameter bands: the fused blocks' band plans, and how many threads may split one of them.
-    init(plan: Plan, split: Int, group: Int, bands: (plans: [BandPlan], threads: Int)?) {
+    init(plan: Plan, split: Int, group: Int, bands: (plans: [BandPlan?], threads: Int)?) {
         self.group = group
         fusion = bands.map { b in Fusion(plans: b.plans, buffers: (0..<b.threads).map { _ in BandBuffers(b.plans) }) }
         let size = max(plan.largestEarly(split: split), group * plan.largestLate(split: split))

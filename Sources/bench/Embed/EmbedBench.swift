@@ -24,12 +24,15 @@ struct EmbedBench: ParsableCommand {
     @Option(help: "Tuning: blocks whose input has more pixels than this run one image at a time.")
     var splitPixels: Int?
     @Option(help: "Tuning: images per worker sharing the late layers' SGEMMs.") var group: Int?
-    @Option(help: "Tuning: bytes of expanded rows per band in the fused blocks.") var bandBytes: Int?
+    @Option(help: "Tuning: bytes of expanded rows per band in the fused early blocks.") var bandBytes: Int?
+    @Option(help: "Tuning: the same for the late blocks (whole images; 0 runs them layer by layer).")
+    var lateBandBytes: Int?
     @Flag(help: "Run every block layer by layer (the reference path) instead of the fused blocks.")
     var unfused = false
 
     private var tuning: ForwardMeasurement.Tuning {
-        .init(group: group, splitPixels: splitPixels, fused: !unfused, bandBytes: bandBytes)
+        .init(group: group, splitPixels: splitPixels, fused: !unfused, bandBytes: bandBytes,
+              lateBandBytes: lateBandBytes)
     }
 
     func run() throws {
@@ -83,7 +86,8 @@ struct EmbedBench: ParsableCommand {
         }
         let t = tuning
         let network = Network(model: folded, maxBatch: x.count / per, threads: 1, group: t.group,
-                              splitPixels: t.splitPixels, fused: t.fused, bandBytes: t.bandBytes)
+                              splitPixels: t.splitPixels, fused: t.fused, bandBytes: t.bandBytes,
+                              lateBandBytes: t.lateBandBytes)
         let (features, _) = x.withUnsafeBufferPointer { network.forward($0, count: x.count / per) }
         try features.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: output)) }
     }
