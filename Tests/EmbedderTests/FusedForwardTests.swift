@@ -38,6 +38,26 @@ struct FusedForwardTests {
     }
 
     /// Runs the same photos through both paths and expects features and logits to agree to 1e-5.
+    @Test("batch-1 logits (one GEMV) equal the same images' logits in a batch (SGEMM)")
+    func batchOneClassifier() throws {
+        let model = try Self.model(.lite0), size = model.inputSize, n = 3, per = size * size * 3
+        let input = try Self.tensor(size: size, count: n)
+        let batched = Network(model: model, maxBatch: n, threads: 1)
+        let single = Network(model: model, maxBatch: 1, threads: 1)
+        let (_, together) = input.withUnsafeBufferPointer { batched.forward($0, count: n) }
+        let c = model.classCount
+        for i in 0..<n {
+            let (_, alone) = input.withUnsafeBufferPointer {
+                single.forward(UnsafeBufferPointer(rebasing: $0[(i * per)..<((i + 1) * per)]), count: 1)
+            }
+            let expected = Array(together[(i * c)..<((i + 1) * c)])
+            let diff: Float = maxAbsDifference(alone, expected)
+            #expect(alone.count == c)
+            #expect(diff <= 1e-4, "image \(i): logits differ by \(diff)")
+            #expect(argmax(alone) == argmax(expected), "image \(i): top-1 differs")
+        }
+    }
+
     /// `bandBytes` sets both the early (rows) and the late (whole images) band sizes.
     static func compare(_ model: FoldedModel, size: Int, batch: Int, threads: Int, bandBytes: Int? = nil) throws {
         let input = try tensor(size: size, count: batch)

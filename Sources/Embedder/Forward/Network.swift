@@ -167,8 +167,13 @@ public final class Network: @unchecked Sendable {
         logits.withUnsafeMutableBufferPointer { out in
             for row in 0..<count { (out.baseAddress! + row * classes).update(from: parameters.classifierBias.pointer, count: classes) }
             features.withUnsafeBufferPointer { feats in
-                BLAS.gemm(m: count, n: classes, k: featureDimension, a: feats.baseAddress!, lda: featureDimension,
-                          b: parameters.classifierWeight.pointer, ldb: classes, c: out.baseAddress!, ldc: classes, beta: 1)
+                let weight = parameters.classifierWeight.pointer, f = featureDimension
+                if count == 1 {  // the batch-1 SGEMM would spend most of its time packing the 5 MB of weights
+                    BLAS.gemv(n: classes, k: f, x: feats.baseAddress!, b: weight, ldb: classes, y: out.baseAddress!, beta: 1)
+                } else {
+                    BLAS.gemm(m: count, n: classes, k: f, a: feats.baseAddress!, lda: f,
+                              b: weight, ldb: classes, c: out.baseAddress!, ldc: classes, beta: 1)
+                }
             }
         }
         return logits
