@@ -25,7 +25,8 @@ struct ClassifyCommand: ParsableCommand {
         try runCommand { console in
             try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
-                batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads),
+                batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads,
+                decode: embedding.decode),
                 format: format, out: out, console: console)
         }
     }

@@ -19,7 +19,7 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         try runCommand { console in
             try Commands.embed(inputs, model: embedding.modelOrDefault, out: out, batchSize: embedding.batch,
-                               threads: embedding.threads, console: console)
+                               threads: embedding.threads, decode: embedding.decode, console: console)
         }
     }
 }

@@ -29,7 +29,8 @@ struct EvalCommand: ParsableCommand {
         try runCommand { console in
             try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                   rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
-                                  batchSize: embedding.batch, threads: embedding.threads, console: console)
+                                  batchSize: embedding.batch, threads: embedding.threads, decode: embedding.decode,
+                                  console: console)
         }
     }
 }

@@ -22,7 +22,8 @@ struct IndexBuild: ParsableCommand {
         try runCommand { console in
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                      options: .init(mode: resume ? .resume : .create, dtype: dtype, batchSize: embedding.batch,
-                                                    threads: embedding.threads, shardRows: shardRows), console: console)
+                                                    threads: embedding.threads, shardRows: shardRows, decode: embedding.decode),
+                                     console: console)
         }
     }
 }
@@ -43,7 +44,7 @@ struct IndexAdd: ParsableCommand {
         try runCommand { console in
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                      options: .init(mode: .add, batchSize: embedding.batch, threads: embedding.threads,
-                                                    shardRows: shardRows), console: console)
+                                                    shardRows: shardRows, decode: embedding.decode), console: console)
         }
     }
 }

@@ -10,6 +10,7 @@ extension AggregationRule: ExpressibleByArgument {
 
 extension PredictionWriter.Format: ExpressibleByArgument {}
 extension ScalarType: ExpressibleByArgument {}
+extension DecodeMode: ExpressibleByArgument {}
 
 /// A usage error (exit code 2) unless `value` is within `range`; the message names the limit.
 func checkOption(_ value: Int, _ option: String, _ range: ClosedRange<Int>) throws {
@@ -40,6 +41,9 @@ struct EmbeddingArguments: ParsableArguments {
 
     @Option(help: "Threads for the network (1…\(Limits.threads.upperBound); default: every core).")
     var threads = min(ProcessInfo.processInfo.activeProcessorCount, Limits.threads.upperBound)
+
+    @Option(help: "exact: decode every image at full size (Pillow's result); fast: JPEGs at least twice the size the resize needs are decoded at 1/2, 1/4 or 1/8 scale (docs/imaging.md).")
+    var decode: DecodeMode = .exact
 
     var modelURL: URL? { model.map { URL(fileURLWithPath: $0) } }
 

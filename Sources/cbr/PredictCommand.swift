@@ -16,7 +16,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         try runCommand { console in
             try Commands.predict(inputs, model: embedding.modelOrDefault, top: top, batchSize: embedding.batch,
-                                 threads: embedding.threads, console: console)
+                                 threads: embedding.threads, decode: embedding.decode, console: console)
         }
     }
 }
