@@ -45,7 +45,8 @@ struct EmbedBench: ParsableCommand {
             let m = ForwardMeasurement.measure(folded, batch: batch, threads: threads, seconds: seconds,
                                                      tuning: tuning)
             let peak = SGEMMPeak.measure(threads: threads, repeats: 2)
-            let line: [String: Double] = ["imagesPerSecond": m.imagesPerSecond, "sgemmPeakGFLOPs": peak]
+            let line: [String: Double] = ["imagesPerSecond": m.imagesPerSecond, "sgemmPeakGFLOPs": peak,
+                                          "gflopPerImage": ForwardMeasurement.gflopPerImage(folded)]
                 .merging(m.split.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
             print(String(decoding: try JSONEncoder().encode(line), as: UTF8.self))
             return
