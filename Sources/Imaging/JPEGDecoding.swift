@@ -22,14 +22,15 @@ extension ImageDecoder {
         if !markers.hasEndMarker {
             throw ImageError(file: name, reason: .truncated(detail: "no end-of-image marker after the scan data"))
         }
-        let size = TurboJPEGDecompressor.scaledSize(header, denominator: draftDenominator(width: header.width,
-                                                                                          height: header.height))
+        let denominator = draftDenominator(width: header.width, height: header.height)
+        let size = TurboJPEGDecompressor.scaledSize(header, denominator: denominator)
         return try budget.withPixels(size.width * size.height) { () throws(ImageError) -> RGBImage in
             let cmyk = TurboJPEGDecompressor.isCMYK(header.colorspace)
             var decoded = [UInt8](repeating: 0, count: size.width * size.height * (cmyk ? 4 : 3))
             let failure = decoded.withUnsafeMutableBufferPointer { out -> TurboJPEGDecompressor.Failure? in
                 do throws(TurboJPEGDecompressor.Failure) {
-                    try codec.decode(bytes, width: size.width, height: size.height, cmyk: cmyk, into: out)
+                    try codec.decode(bytes, width: size.width, height: size.height, cmyk: cmyk, draft: denominator > 1,
+                                     into: out)
                     return nil
                 } catch {
                     return error
