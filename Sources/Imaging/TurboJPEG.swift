@@ -45,10 +45,9 @@ final class TurboJPEGDecompressor {
     func decode(_ jpeg: UnsafeRawBufferPointer, width: Int, height: Int, cmyk: Bool, draft: Bool = false,
                 into output: UnsafeMutableBufferPointer<UInt8>) throws(Failure) {
         let format = cmyk ? TJPF_CMYK : TJPF_RGB
+        let method = draft ? TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE : TJFLAG_ACCURATEDCT
         let status = tjDecompress2(handle, base(jpeg), UInt(jpeg.count), output.baseAddress,
-                                   Int32(width), 0, Int32(height),
-                                   Int32(format.rawValue),
-                                   (draft ? TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE : TJFLAG_ACCURATEDCT) | TJFLAG_LIMITSCANS)
+                                   Int32(width), 0, Int32(height), Int32(format.rawValue), method | TJFLAG_LIMITSCANS)
         if status != 0 { throw failure() }
     }
 

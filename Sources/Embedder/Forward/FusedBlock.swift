@@ -29,14 +29,15 @@ enum FusedBlock {
                 if held.contains(need.lowerBound) {
                     let kept = held.upperBound - need.lowerBound
                     if need.lowerBound > held.lowerBound {
-                        shiftDown(expanded, from: (need.lowerBound - held.lowerBound) * rowFloats, count: kept * rowFloats)
+                        shiftDown(expanded, from: (need.lowerBound - held.lowerBound) * rowFloats,
+                                  count: kept * rowFloats)
                     }
                     fresh = held.upperBound..<need.upperBound
                 }
                 if !fresh.isEmpty {
                     let c = expanded + (fresh.lowerBound - need.lowerBound) * rowFloats
-                    BLAS.gemm(m: fresh.count * width, n: ce, k: cin, a: input + fresh.lowerBound * width * cin, lda: cin,
-                              b: expand.w, ldb: ce, c: c, ldc: ce)
+                    BLAS.gemm(m: fresh.count * width, n: ce, k: cin, a: input + fresh.lowerBound * width * cin,
+                              lda: cin, b: expand.w, ldb: ce, c: c, ldc: ce)
                     Epilogue.biasReLU6(c, rows: 0..<(fresh.count * width), channels: ce, bias: expand.b)
                 }
                 held = need

@@ -6,7 +6,8 @@ struct LayerRunner {
     let plan: Plan
     let parameters: Parameters
     let workers: Int
-    /// The fused early blocks, or nil to run every block layer by layer (the reference path).
+    /// The blocks' band plans and buffers (`FusedBlock`), or nil to run every block layer by layer (the
+    /// reference path).
     let fusion: Fusion?
     var watch: Stopwatch
     var times = LayerTimes()

@@ -169,7 +169,8 @@ public final class Network: @unchecked Sendable {
             features.withUnsafeBufferPointer { feats in
                 let weight = parameters.classifierWeight.pointer, f = featureDimension
                 if count == 1 {  // the batch-1 SGEMM would spend most of its time packing the 5 MB of weights
-                    BLAS.gemv(n: classes, k: f, x: feats.baseAddress!, b: weight, ldb: classes, y: out.baseAddress!, beta: 1)
+                    BLAS.gemv(n: classes, k: f, x: feats.baseAddress!, b: weight, ldb: classes, y: out.baseAddress!,
+                              beta: 1)
                 } else {
                     BLAS.gemm(m: count, n: classes, k: f, a: feats.baseAddress!, lda: f,
                               b: weight, ldb: classes, c: out.baseAddress!, ldc: classes, beta: 1)

@@ -30,6 +30,12 @@ struct EmbedBench: ParsableCommand {
     @Flag(help: "Run every block layer by layer (the reference path) instead of the fused blocks.")
     var unfused = false
 
+    func validate() throws {
+        guard batch >= 1, threads >= 1, seconds > 0 else { throw ValidationError("batch, threads and seconds must be positive") }
+        if let bandBytes, bandBytes < 1 { throw ValidationError("--band-bytes must be positive") }
+        if let lateBandBytes, lateBandBytes < 0 { throw ValidationError("--late-band-bytes must be 0 or more") }
+    }
+
     private var tuning: ForwardMeasurement.Tuning {
         .init(group: group, splitPixels: splitPixels, fused: !unfused, bandBytes: bandBytes,
               lateBandBytes: lateBandBytes)
