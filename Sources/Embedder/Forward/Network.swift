@@ -7,7 +7,8 @@ import LinearAlgebra
 /// run through the whole network by its own worker with single-threaded SGEMM (no synchronisation between
 /// layers); smaller batches run on one worker whose kernels (SGEMMs included, as row pieces) split their rows
 /// across `threads` with `concurrentPerform`. OpenBLAS always runs single-threaded: its worker threads would
-/// spin against ours on the shared cores. Every buffer is allocated at `init`.
+/// spin against ours on the shared cores. MBConv blocks run fused, band by band (`FusedBlock`), unless
+/// `fused` is false. Every buffer is allocated at `init`.
 ///
 /// Not reentrant: one `forward` at a time per `Network`.
 public final class Network: @unchecked Sendable {
