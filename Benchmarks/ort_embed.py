@@ -155,7 +155,7 @@ def main():
             print(f"round {r + 1} batch {batch:2d} threads {threads}: cbr {results[(batch, threads)]['cbr'][-1]:7.1f}"
                   f"  ORT {results[(batch, threads)]['ort'][-1]:7.1f} images/s", file=sys.stderr)
 
-    gflop = 0.770 if m["variant"] == "lite0" else float("nan")
+    gflop = next(iter(detail.values()))["gflopPerImage"]  # 2 × multiply-adds per image, from cbr's plan
     print(f"\n# embed forward pass, {m['variant']} ({size} px), medians of {args.rounds} interleaved rounds")
     print(f"{'batch':>5} {'threads':>7} {'cbr img/s':>10} {'ORT img/s':>10} {'cbr/ORT':>8} {'cbr GFLOP/s':>12}"
           f" {'SGEMM peak':>11} {'% peak':>7}")

@@ -27,7 +27,8 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
         try Host.run { console, cluster in
             try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
-                batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self)),
+                batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self),
+                decode: embedding.decode),
                 format: format, out: out, console: console)
         }
     }

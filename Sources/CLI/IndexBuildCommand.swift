@@ -24,7 +24,8 @@ public struct IndexBuild<Host: CommandHost>: ParsableCommand {
         try Host.run { console, cluster in
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                      options: .init(mode: resume ? .resume : .create, dtype: dtype, batchSize: embedding.batch,
-                                                    threads: embedding.threads(for: Host.self), shardRows: shardRows),
+                                                    threads: embedding.threads(for: Host.self), shardRows: shardRows,
+                                                    decode: embedding.decode),
                                      cluster: cluster, console: console)
         }
     }
@@ -48,7 +49,8 @@ public struct IndexAdd<Host: CommandHost>: ParsableCommand {
         try Host.run { console, cluster in
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                      options: .init(mode: .add, batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
-                                                    shardRows: shardRows), cluster: cluster, console: console)
+                                                    shardRows: shardRows, decode: embedding.decode), cluster: cluster,
+                                     console: console)
         }
     }
 }

@@ -10,6 +10,7 @@ extension AggregationRule: ExpressibleByArgument {
 
 extension PredictionWriter.Format: ExpressibleByArgument {}
 extension ScalarType: ExpressibleByArgument {}
+extension DecodeMode: ExpressibleByArgument {}
 
 /// A usage error (exit code 2) unless `value` is within `range`; the message names the limit.
 public func checkOption(_ value: Int, _ option: String, _ range: ClosedRange<Int>) throws {
@@ -47,6 +48,9 @@ public struct EmbeddingArguments: ParsableArguments {
 
     /// `--threads`, or the host's default (every core for cbr; a share of them per cbr-mpi rank).
     public func threads<Host: CommandHost>(for host: Host.Type) -> Int { threads ?? Host.defaultThreads }
+
+    @Option(help: "exact: decode every image at full size (Pillow's result); fast: JPEGs at least twice the size the resize needs are decoded at 1/2, 1/4 or 1/8 scale (docs/imaging.md).")
+    public var decode: DecodeMode = .exact
 
     public var modelURL: URL? { model.map { URL(fileURLWithPath: $0) } }
 

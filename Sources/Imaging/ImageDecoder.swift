@@ -15,10 +15,22 @@ public struct ImageDecoder: Sendable {
     /// The gate every decode waits at with its declared pixel count, shared by all decoders using it.
     public var budget: PixelBudget
 
-    public init(maxPixels: Int = ImageDecoder.defaultMaxPixels, budget: PixelBudget = .shared) {
+    /// When set (`DecodeMode.fast`), JPEGs whose shorter side is at least twice this are decoded by
+    /// libjpeg-turbo at 1/2, 1/4 or 1/8 scale in the IDCT, the smallest that keeps the shorter side at least
+    /// this (what Pillow's `draft` does); nil decodes every image at full size (exact).
+    public var draftShorterSide: Int?
+
+    public init(maxPixels: Int = ImageDecoder.defaultMaxPixels, budget: PixelBudget = .shared,
+                draftShorterSide: Int? = nil) {
         precondition(maxPixels > 0, "ImageDecoder: maxPixels must be positive")
         self.maxPixels = maxPixels
         self.budget = budget
+        self.draftShorterSide = draftShorterSide
+    }
+
+    /// A decoder for `preprocessor`'s input in `mode`: fast drafts JPEGs down to its resize's shorter side.
+    public init(for preprocessor: Preprocessor, mode: DecodeMode) {
+        self.init(draftShorterSide: mode == .fast ? preprocessor.shorterSide : nil)
     }
 
     /// The largest file read: room for every pixel at 8 bytes (16-bit RGBA stored raw) plus 16 MiB of metadata.

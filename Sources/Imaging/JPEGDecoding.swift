@@ -22,12 +22,15 @@ extension ImageDecoder {
         if !markers.hasEndMarker {
             throw ImageError(file: name, reason: .truncated(detail: "no end-of-image marker after the scan data"))
         }
-        return try budget.withPixels(header.width * header.height) { () throws(ImageError) -> RGBImage in
+        let denominator = draftDenominator(width: header.width, height: header.height)
+        let size = TurboJPEGDecompressor.scaledSize(header, denominator: denominator)
+        return try budget.withPixels(size.width * size.height) { () throws(ImageError) -> RGBImage in
             let cmyk = TurboJPEGDecompressor.isCMYK(header.colorspace)
-            var decoded = [UInt8](repeating: 0, count: header.width * header.height * (cmyk ? 4 : 3))
+            var decoded = [UInt8](repeating: 0, count: size.width * size.height * (cmyk ? 4 : 3))
             let failure = decoded.withUnsafeMutableBufferPointer { out -> TurboJPEGDecompressor.Failure? in
                 do throws(TurboJPEGDecompressor.Failure) {
-                    try codec.decode(bytes, header: header, cmyk: cmyk, into: out)
+                    try codec.decode(bytes, width: size.width, height: size.height, cmyk: cmyk, draft: denominator > 1,
+                                     into: out)
                     return nil
                 } catch {
                     return error
@@ -35,9 +38,16 @@ extension ImageDecoder {
             }
             if let failure, !Self.isTolerated(failure) { throw Self.jpegError(failure, name: name) }
             if cmyk { Self.convertInvertedCMYKToRGB(&decoded) }
-            let image = RGBImage(width: header.width, height: header.height, pixels: decoded)
+            let image = RGBImage(width: size.width, height: size.height, pixels: decoded)
             return image.applying(Orientation.resolve(exif: markers.exif, xmp: markers.xmp))
         }
+    }
+
+    /// 1, or with `draftShorterSide` set the largest of 2, 4, 8 that keeps the shorter side of a `width`×`height`
+    /// JPEG at least `draftShorterSide` (so only JPEGs at least twice that are scaled).
+    func draftDenominator(width: Int, height: Int) -> Int {
+        guard let target = draftShorterSide, target > 0 else { return 1 }
+        return [8, 4, 2].first { min(width, height) / $0 >= target } ?? 1
     }
 
     /// Whether a failure after a complete decode is harmless: Pillow ignores libjpeg's warnings, except

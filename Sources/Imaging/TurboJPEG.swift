@@ -37,16 +37,23 @@ final class TurboJPEGDecompressor {
         return Header(width: Int(width), height: Int(height), colorspace: colorspace)
     }
 
-    /// Decodes into `output` (width·height·channels bytes) as RGB, or as CMYK when `cmyk`.
-    /// Accurate (islow) IDCT and fancy upsampling, libjpeg's defaults, as Pillow uses them.
+    /// Decodes into `output` (width·height·channels bytes) as RGB, or as CMYK when `cmyk`, at the header's size
+    /// or, when `width`×`height` is `scaledSize(header, denominator:)`, scaled down in the IDCT (1/2, 1/4, 1/8).
+    /// Accurate (islow) IDCT and fancy upsampling, libjpeg's defaults, as Pillow uses them; with `draft`, the
+    /// fastest IDCT and plain chroma upsampling, as Pillow's `draft` sets them.
     /// A warning leaves a complete image in `output` and is thrown for the caller to judge.
-    func decode(_ jpeg: UnsafeRawBufferPointer, header: Header, cmyk: Bool,
+    func decode(_ jpeg: UnsafeRawBufferPointer, width: Int, height: Int, cmyk: Bool, draft: Bool = false,
                 into output: UnsafeMutableBufferPointer<UInt8>) throws(Failure) {
         let format = cmyk ? TJPF_CMYK : TJPF_RGB
+        let method = draft ? TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE : TJFLAG_ACCURATEDCT
         let status = tjDecompress2(handle, base(jpeg), UInt(jpeg.count), output.baseAddress,
-                                   Int32(header.width), 0, Int32(header.height),
-                                   Int32(format.rawValue), TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS)
+                                   Int32(width), 0, Int32(height), Int32(format.rawValue), method | TJFLAG_LIMITSCANS)
         if status != 0 { throw failure() }
+    }
+
+    /// The size TurboJPEG decodes a `header` image to at scale 1/`denominator` (its TJSCALED: rounded up).
+    static func scaledSize(_ header: Header, denominator: Int) -> (width: Int, height: Int) {
+        ((header.width + denominator - 1) / denominator, (header.height + denominator - 1) / denominator)
     }
 
     static func isCMYK(_ colorspace: Int32) -> Bool {

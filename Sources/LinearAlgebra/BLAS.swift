@@ -14,6 +14,14 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// Row-major float32 `y[n] = x[k] · b + beta · y` for `b` stored `[k × n]` (leading dimension `ldb`): one row
+    /// of `gemm`, without the packing of `b` that makes a one-row SGEMM slow.
+    @inline(__always)
+    public static func gemv(n: Int, k: Int, x: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+                            y: UnsafeMutablePointer<Float>, beta: Float = 0) {
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(ldb), x, 1, beta, y, 1)
+    }
+
     /// OpenBLAS's own thread count, process-wide. Setting it is a no-op when unchanged (OpenBLAS's setter
     /// is not free), and never goes below one.
     public static var threads: Int {

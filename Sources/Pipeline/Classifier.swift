@@ -1,6 +1,7 @@
 import Aggregate
 import Embedder
 import Foundation
+import Imaging
 import ShardedIndex
 
 /// Classification by retrieval over a built index: query embeddings are searched (exact top-k), each
@@ -22,10 +23,13 @@ public final class Classifier {
         /// landmark-scale index every 32 images; 1024 queries hold only 5 MB of embeddings.
         public var searchBatch: Int
         public var threads: Int
+        /// How query images are decoded (`--decode`).
+        public var decode: DecodeMode
 
         public init(top: Int = 5, k: Int = 50, rule: AggregationRule = .max, threshold: Float? = nil,
                     batchSize: Int = 32, searchBatch: Int = 1024,
-                    threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                    threads: Int = ProcessInfo.processInfo.activeProcessorCount, decode: DecodeMode = .exact) {
+            self.decode = decode
             self.top = top
             self.k = k
             self.rule = rule
@@ -144,7 +148,7 @@ public final class Classifier {
             pending.removeAll(keepingCapacity: true)
             pendingPaths.removeAll(keepingCapacity: true)
         }
-        try model.embedder(batchSize: options.batchSize, threads: options.threads).run(files.map(\.url)) { batch in
+        try model.embedder(batchSize: options.batchSize, threads: options.threads, decode: options.decode).run(files.map(\.url)) { batch in
             // A failed image is reported at once; its neighbours' results follow at the next search, in input order.
             for f in batch.failures { try failure(Dataset.Problem(path: paths[f.index], error: f.error)) }
             failures += batch.failures.count

@@ -1,7 +1,11 @@
 import Embedder
-import ModelImport
 import Foundation
+import Imaging
+import ModelImport
 import ShardedIndex
+
+/// `--decode exact|fast` of the commands that embed images (Imaging's `DecodeMode`).
+public typealias DecodeMode = Imaging.DecodeMode
 
 /// The model file an index is built with, loaded once. The manifest records its name, checksum (the
 /// SHA-256 of the checkpoint it was folded from) and path; later commands refuse a different model.
@@ -58,10 +62,11 @@ public struct EmbeddingModel: Sendable {
     }
 
     /// An embedder over files (URLs from `DiskPath.url`): read by raw path (regular files only), decode
-    /// (JPEG/PNG, EXIF orientation), Pillow-exact resize and crop, then the network.
-    public func embedder(batchSize: Int, threads: Int) -> ImageEmbedder {
+    /// (JPEG/PNG, EXIF orientation; large JPEGs drafted down in `.fast` mode), Pillow-exact resize and crop,
+    /// then the network.
+    public func embedder(batchSize: Int, threads: Int, decode: DecodeMode = .exact) -> ImageEmbedder {
         ImageEmbedder(model: model, batchSize: batchSize, threads: threads,
-                      prepare: ImageFileReader.preparation(size: model.inputSize))
+                      prepare: ImageFileReader.preparation(size: model.inputSize, decode: decode))
     }
 }
 

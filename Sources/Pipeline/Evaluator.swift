@@ -1,5 +1,6 @@
 import Aggregate
 import Foundation
+import Imaging
 
 /// `cbr eval`: classifies a labelled query set against an index and measures each aggregation rule on the
 /// same neighbours. A query whose class the index does not hold (or that has none) is a distractor.
@@ -69,19 +70,19 @@ public enum Evaluator {
     }
 
     public static func run(_ dataset: Dataset, index: URL, model: URL?, rules: [AggregationRule], k: Int,
-                           targetPrecision: Double?, batchSize: Int, threads: Int,
+                           targetPrecision: Double?, batchSize: Int, threads: Int, decode: DecodeMode = .exact,
                            progress: Bool = isatty(STDERR_FILENO) == 1) throws -> Result {
         let clock = Date()
         let rules = rules.isEmpty ? [.max] : rules
         let classifier = try Classifier(index: index, model: model, options: .init(
-            top: 5, k: k, rule: rules[0], batchSize: batchSize, threads: threads),
+            top: 5, k: k, rule: rules[0], batchSize: batchSize, threads: threads, decode: decode),
             prototypes: rules.contains { $0.usesPrototypes })
         let truths = dataset.classNames.map { classifier.classes.id(of: $0) }
         let items = dataset.items
         var outcomes = [[QueryOutcome]](repeating: [], count: rules.count)
         var failures = dataset.problems
         let meter = ProgressLine(total: items.count, label: "evaluating", enabled: progress)
-        try classifier.model.embedder(batchSize: batchSize, threads: threads).run(items.map(\.file.url)) { batch in
+        try classifier.model.embedder(batchSize: batchSize, threads: threads, decode: decode).run(items.map(\.file.url)) { batch in
             for f in batch.failures { failures.append(Dataset.Problem(path: items[f.index].path, error: f.error)) }
             if batch.count > 0 {
                 let rankings = try classifier.rank(batch.embeddings, count: batch.count, rules: rules, top: 5)

@@ -1,5 +1,6 @@
 import Embedder
 import Foundation
+import Imaging
 import ShardedIndex
 
 /// Bulk indexing: a dataset's images are embedded in batches (decoding overlapped with the network) and
@@ -20,9 +21,13 @@ public enum IndexBuilder {
         public var threads: Int
         /// Rows per shard (default: the writer's 256 MB of embeddings).
         public var shardRows: Int?
+        /// How images are decoded (`--decode`).
+        public var decode: DecodeMode
 
         public init(mode: Mode = .create, dtype: ScalarType = .float32, batchSize: Int = 32,
-                    threads: Int = ProcessInfo.processInfo.activeProcessorCount, shardRows: Int? = nil) {
+                    threads: Int = ProcessInfo.processInfo.activeProcessorCount, shardRows: Int? = nil,
+                    decode: DecodeMode = .exact) {
+            self.decode = decode
             self.mode = mode
             self.dtype = dtype
             self.batchSize = batchSize
@@ -98,7 +103,8 @@ public enum IndexBuilder {
 
         let meter = ProgressLine(total: mine.count, label: "indexing", enabled: progress && cluster.isRoot)
         let indexingStart = Date()
-        let embedder = model.embedder(batchSize: max(1, options.batchSize), threads: max(1, options.threads))
+        let embedder = model.embedder(batchSize: max(1, options.batchSize), threads: max(1, options.threads),
+                                      decode: options.decode)
         try embedder.run(mine.indices.map { item($0).file.url }) { batch in
             for failure in batch.failures {
                 summary.skipped.append(Dataset.Problem(path: item(failure.index).path, error: failure.error))

@@ -16,6 +16,7 @@ struct PreprocessBench: ParsableCommand {
     @Option(help: "Network input size.") var size = 224
     @Option(help: "Repeats per measurement (the median is reported).") var repeats = 15
     @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(help: "Decoding: exact, or fast (large JPEGs drafted at 1/2, 1/4, 1/8 scale).") var decode = DecodeMode.exact
 
     func run() throws {
         let home = CBRHome.current
@@ -25,10 +26,10 @@ struct PreprocessBench: ParsableCommand {
         let interpreter = python ?? home.python.path
         let peer = interpreter.isEmpty ? [:] : try pillowMilliseconds(interpreter, folder: folder, names: names)
 
-        var report = Report(benchmark: "preprocess", columns: ["photo", "size", "decode ms", "tensor ms",
+        var report = Report(benchmark: "preprocess (\(decode.rawValue) decoding)", columns: ["photo", "size", "decode ms", "tensor ms",
                                                                "cbr img/s", "Pillow img/s", "ratio"])
-        let decoder = ImageDecoder()
         let pre = Preprocessor(size: size)
+        let decoder = ImageDecoder(for: pre, mode: decode)
         var tensor = [Float](repeating: 0, count: pre.tensorCount)
         for name in names {
             let data = try Data(contentsOf: folder.appendingPathComponent(name))

@@ -20,7 +20,7 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         try runCommand { console in
             try Commands.embed(inputs, model: embedding.modelOrDefault, out: out, batchSize: embedding.batch,
-                               threads: embedding.threads(for: LocalHost.self), console: console)
+                               threads: embedding.threads(for: LocalHost.self), decode: embedding.decode, console: console)
         }
     }
 }

@@ -17,7 +17,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         try runCommand { console in
             try Commands.predict(inputs, model: embedding.modelOrDefault, top: top, batchSize: embedding.batch,
-                                 threads: embedding.threads(for: LocalHost.self), console: console)
+                                 threads: embedding.threads(for: LocalHost.self), decode: embedding.decode, console: console)
         }
     }
 }

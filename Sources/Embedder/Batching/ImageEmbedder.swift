@@ -30,23 +30,47 @@ public final class ImageEmbedder: @unchecked Sendable {
         inputs = (0..<2).map { _ in FloatBuffer(count: batchSize * (model.inputSize * model.inputSize * 3)) }
     }
 
+    /// Where the last `run`'s time went: waiting for decoded batches (the network idle), in the network, and
+    /// in total (`consume` included).
+    public struct Timing: Sendable {
+        public var waiting = 0.0
+        public var forward = 0.0
+        public var total = 0.0
+        /// The share of the run the network spent waiting for the decode.
+        public var idleShare: Double { total > 0 ? waiting / total : 0 }
+    }
+
+    /// The last `run`'s timing.
+    public private(set) var timing = Timing()
+
     /// Embeds `files` batch by batch, handing each batch to `consume` in input order.
     public func run(_ files: [URL], _ consume: (EmbeddedBatch) throws -> Void) rethrows {
         let chunks = stride(from: 0, to: files.count, by: batchSize).map { $0..<min($0 + batchSize, files.count) }
+        timing = Timing()
         guard !chunks.isEmpty else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { timing.total = Self.seconds(since: start) }
         var pending = startPreparing(chunks[0], of: files, into: inputs[0])
         for k in chunks.indices {
+            let waited = DispatchTime.now().uptimeNanoseconds
             let prepared = pending.wait()
+            timing.waiting += Self.seconds(since: waited)
             if k + 1 < chunks.count {
                 pending = startPreparing(chunks[k + 1], of: files, into: inputs[(k + 1) % 2])
             }
             let buffer = UnsafeBufferPointer(start: inputs[k % 2].pointer, count: inputs[k % 2].count)
+            let forwardStart = DispatchTime.now().uptimeNanoseconds
             let (features, logits) = network.forward(buffer, count: prepared.indices.count)
+            timing.forward += Self.seconds(since: forwardStart)
             try consume(EmbeddedBatch(
                 indices: prepared.indices, files: prepared.indices.map { files[$0] },
                 embeddings: Network.normalized(features, dimension: network.featureDimension), logits: logits,
                 failures: prepared.failures, dimension: network.featureDimension, classCount: network.classCount))
         }
+    }
+
+    private static func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
     /// Prepares `chunk` into `buffer` on a background task: each image into its own slot (decoding spread

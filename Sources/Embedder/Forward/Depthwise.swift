@@ -3,8 +3,10 @@
 /// (eight independent FMA chains; each weight vector serves four pixels). Tiles whose windows cross the
 /// left/right edge read a zero vector for the taps outside the image instead of branching.
 enum DepthwiseKernel {
-    /// Computes output rows `rows` (indices over `images × outputHeight`).
-    static func run(_ layer: Plan.Depthwise, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    /// Computes output rows `rows` (indices over `images × outputHeight`). A band (the fused blocks) passes
+    /// buffers that start at input row `firstInputRow` and output row `firstOutputRow` (same numbering).
+    static func run(_ layer: Plan.Depthwise, input: UnsafePointer<Float>, firstInputRow: Int = 0,
+                    output: UnsafeMutablePointer<Float>, firstOutputRow: Int = 0,
                     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows: Range<Int>) {
         let k = layer.conv.kernel, s = layer.conv.stride
         let c = layer.input.channels
@@ -18,9 +20,10 @@ enum DepthwiseKernel {
         for row in rows {
             let n = row / outH, oy = row - n * outH
             let iy0 = oy * s - padTop
-            let window = Window(image: input + n * inH * inW * c, iy0: iy0, ky: max(0, -iy0)..<min(k, inH - iy0),
-                                k: k, stride: s, inW: inW, channels: c, weight: weight, bias: bias, zeros: zeros)
-            let outRow = output + row * outW * c
+            let window = Window(image: input + n * inH * inW * c, iy0: iy0 - firstInputRow,
+                                ky: max(0, -iy0)..<min(k, inH - iy0), k: k, stride: s, inW: inW, channels: c,
+                                weight: weight, bias: bias, zeros: zeros)
+            let outRow = output + (row - firstOutputRow) * outW * c
             var ox = 0
             while ox < outW {
                 let count = min(4, outW - ox)
@@ -47,6 +50,7 @@ private let zeroVector = FloatBuffer(count: 16)
 /// The input rows one output row reads, and the layer's parameters.
 private struct Window {
     let image: UnsafePointer<Float>
+    /// The window's top input row, counted from the buffer's first row (taps `ky` are the ones inside the image).
     let iy0: Int
     let ky: Range<Int>
     let k: Int

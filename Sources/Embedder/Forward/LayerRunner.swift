@@ -6,13 +6,17 @@ struct LayerRunner {
     let plan: Plan
     let parameters: Parameters
     let workers: Int
+    /// The blocks' band plans and buffers (`FusedBlock`), or nil to run every block layer by layer (the
+    /// reference path).
+    let fusion: Fusion?
     var watch: Stopwatch
     var times = LayerTimes()
 
-    init(plan: Plan, parameters: Parameters, workers: Int, profiling: Bool) {
+    init(plan: Plan, parameters: Parameters, workers: Int, fusion: Fusion?, profiling: Bool) {
         self.plan = plan
         self.parameters = parameters
         self.workers = workers
+        self.fusion = fusion
         watch = Stopwatch(enabled: profiling)
         watch.restart()
     }
@@ -38,6 +42,13 @@ struct LayerRunner {
             // Two scratch buffers other than the current activations: expanded, then depthwise output.
             let a = scratch.first { $0 != current }!, b = scratch.first { $0 != current && $0 != a }!
             let block = plan.blocks[index], params = parameters.blocks[index]
+            let last = index == range.upperBound - 1
+            let out = last ? output ?? a : a
+            if let fusion, let band = fusion.plans[index], band.wholeImages ? images >= workers : true {
+                fused(index, band: band, buffers: fusion.buffers, images: images, input: current, output: out)
+                current = out
+                continue
+            }
             let pixels = images * block.input.pixels
             var dwInput = current
             if let conv = params.expand {
@@ -53,14 +64,40 @@ struct LayerRunner {
                                     weight: dwParams.w, bias: dwParams.b, rows: rows)
             }
             watch.lap(.depthwise, into: &times)
-            let last = index == range.upperBound - 1
-            let out = last ? output ?? a : a
             project(input: b, output: out, pixels: images * block.output.pixels, k: block.expanded.channels,
                     n: block.output.channels, params: params.project, residual: block.residual ? current : nil)
             watch.lap(.project, into: &times)
             current = out
         }
         return current
+    }
+
+    /// Block `index` through `FusedBlock`, its output rows split into one part per worker (whole images when
+    /// its bands are whole images).
+    private mutating func fused(_ index: Int, band: BandPlan, buffers: [BandBuffers], images: Int,
+                                input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let block = plan.blocks[index], params = parameters.blocks[index]
+        let height = block.output.height, units = band.wholeImages ? images : images * height
+        let unit = band.wholeImages ? height : 1
+        let parts = min(workers, units, buffers.count)
+        let profiling = watch.enabled
+        if parts <= 1 {
+            FusedBlock.run(block, params, band: band, input: input, output: output, rows: 0..<(units * unit),
+                           buffers: buffers[0], times: &times, profiling: profiling)
+        } else {
+            var partTimes = [LayerTimes](repeating: LayerTimes(), count: parts)
+            let src = SendablePointer(input), dst = SendablePointer(output)
+            partTimes.withUnsafeMutableBufferPointer { slots in
+                let slots = SendableTimes(pointer: slots.baseAddress!)
+                Parallel.pieces(parts, workers: workers) { part in
+                    FusedBlock.run(block, params, band: band, input: src.pointer, output: dst.pointer,
+                                   rows: (part * units / parts * unit)..<((part + 1) * units / parts * unit),
+                                   buffers: buffers[part], times: &slots.pointer[part], profiling: profiling)
+                }
+            }
+            times = partTimes.reduce(times, +)
+        }
+        watch.restart()
     }
 
     /// Head 1×1 conv to the feature width, then bias + ReLU6 fused into the global average pool.

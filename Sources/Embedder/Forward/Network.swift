@@ -7,7 +7,8 @@ import LinearAlgebra
 /// run through the whole network by its own worker with single-threaded SGEMM (no synchronisation between
 /// layers); smaller batches run on one worker whose kernels (SGEMMs included, as row pieces) split their rows
 /// across `threads` with `concurrentPerform`. OpenBLAS always runs single-threaded: its worker threads would
-/// spin against ours on the shared cores. Every buffer is allocated at `init`.
+/// spin against ours on the shared cores. MBConv blocks run fused, band by band (`FusedBlock`), unless
+/// `fused` is false. Every buffer is allocated at `init`.
 ///
 /// Not reentrant: one `forward` at a time per `Network`.
 public final class Network: @unchecked Sendable {
@@ -35,24 +36,47 @@ public final class Network: @unchecked Sendable {
     public let split: Int
     public let group: Int
 
+    /// Whether the early blocks run fused, band by band (`FusedBlock`); false runs every layer over the whole
+    /// activation (the reference path the tests compare against).
+    public let fused: Bool
+
     /// - Parameters:
     ///   - group: images per worker that share the late layers' SGEMMs (default 16).
     ///   - splitPixels: blocks whose input has more pixels than this run one image at a time (default 28×28).
-    public init(model: FoldedModel, maxBatch: Int, threads: Int, group: Int? = nil, splitPixels: Int? = nil) {
+    ///   - fused: run the blocks band by band (default true).
+    ///   - bandBytes: in the early blocks, the expanded rows of one band take about this many bytes (default
+    ///     256 KiB).
+    ///   - lateBandBytes: the same for the late blocks, whose bands are whole images (default 1 MiB; 0 runs
+    ///     them layer by layer).
+    ///   - inputSize: the square input side, default the variant's (other sizes are for tests and tuning).
+    public init(model: FoldedModel, maxBatch: Int, threads: Int, group: Int? = nil, splitPixels: Int? = nil,
+                fused: Bool = true, bandBytes: Int? = nil, lateBandBytes: Int? = nil, inputSize: Int? = nil) {
         precondition(maxBatch >= 1 && threads >= 1, "batch and threads must be positive")
+        precondition((inputSize ?? 1) >= 1 && (bandBytes ?? 1) >= 1 && (lateBandBytes ?? 0) >= 0,
+                     "input size and band bytes must be positive")
         self.maxBatch = maxBatch
         self.threads = threads
-        let plan = Plan(model: model)
+        self.fused = fused
+        let plan = Plan(model: model, inputSize: inputSize ?? model.inputSize)
         self.plan = plan
         parameters = Parameters(model)
         let split = plan.firstBlock(atMostPixels: splitPixels ?? 28 * 28)
         self.split = split
-        // Batches of at least `threads` images give each worker a share; smaller ones run on worker 0 alone.
-        let share = maxBatch >= threads ? (maxBatch + threads - 1) / threads : maxBatch
+        // Batches of at least `threads` images give each worker a share; smaller ones run on worker 0 alone,
+        // whose fused blocks split their rows across the threads.
+        let perWorker = maxBatch >= threads
+        let share = perWorker ? (maxBatch + threads - 1) / threads : maxBatch
         let group = max(1, min(group ?? 16, share))
         self.group = group
-        workspaces = (0..<(maxBatch >= threads ? threads : 1)).map { _ in
-            Workspace(plan: plan, split: split, group: group)
+        let early = max(1, (bandBytes ?? 256 << 10) / MemoryLayout<Float>.size)
+        let late = (lateBandBytes ?? 1 << 20) / MemoryLayout<Float>.size
+        let plans = plan.blocks.indices.map { i -> BandPlan? in
+            if i < split { return BandPlan(plan.blocks[i], budget: early, wholeImages: false, maxImages: 1) }
+            return late > 0 ? BandPlan(plan.blocks[i], budget: late, wholeImages: true, maxImages: group) : nil
+        }
+        let bands = fused ? (plans: plans, threads: perWorker ? 1 : threads) : nil
+        workspaces = (0..<(perWorker ? threads : 1)).map { _ in
+            Workspace(plan: plan, split: split, group: group, bands: bands)
         }
     }
 
@@ -113,7 +137,8 @@ public final class Network: @unchecked Sendable {
         let space = workspaces[worker]
         let scratch = space.scratch.map(\.pointer)
         let staged = plan.stagedCount(split: split)
-        var runner = LayerRunner(plan: plan, parameters: parameters, workers: workers, profiling: profiling)
+        var runner = LayerRunner(plan: plan, parameters: parameters, workers: workers, fusion: space.fusion,
+                                 profiling: profiling)
         var start = images.lowerBound
         while start < images.upperBound {
             let n = min(space.group, images.upperBound - start)
@@ -143,8 +168,14 @@ public final class Network: @unchecked Sendable {
         logits.withUnsafeMutableBufferPointer { out in
             for row in 0..<count { (out.baseAddress! + row * classes).update(from: parameters.classifierBias.pointer, count: classes) }
             features.withUnsafeBufferPointer { feats in
-                BLAS.gemm(m: count, n: classes, k: featureDimension, a: feats.baseAddress!, lda: featureDimension,
-                          b: parameters.classifierWeight.pointer, ldb: classes, c: out.baseAddress!, ldc: classes, beta: 1)
+                let weight = parameters.classifierWeight.pointer, f = featureDimension
+                if count == 1 {  // the batch-1 SGEMM would spend most of its time packing the 5 MB of weights
+                    BLAS.gemv(n: classes, k: f, x: feats.baseAddress!, b: weight, ldb: classes, y: out.baseAddress!,
+                              beta: 1)
+                } else {
+                    BLAS.gemm(m: count, n: classes, k: f, a: feats.baseAddress!, lda: f,
+                              b: weight, ldb: classes, c: out.baseAddress!, ldc: classes, beta: 1)
+                }
             }
         }
         return logits

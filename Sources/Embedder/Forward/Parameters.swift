@@ -14,7 +14,7 @@ struct ConvParameters: @unchecked Sendable {
 
 /// Every layer's parameters, indexed like `Plan`.
 struct Parameters: @unchecked Sendable {
-    struct Block {
+    struct Block: @unchecked Sendable {
         let expand: ConvParameters?
         let depthwise: ConvParameters
         let project: ConvParameters

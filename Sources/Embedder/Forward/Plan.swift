@@ -74,8 +74,8 @@ struct Plan: Sendable {
         return total + features * classes
     }
 
-    init(model: FoldedModel) {
-        let size = model.inputSize
+    /// - Parameter inputSize: the square input side (the variant's own for real use).
+    init(model: FoldedModel, inputSize size: Int) {
         image = Shape(height: size, width: size, channels: model.stem.inChannels)
         stem = model.stem
         stemRows = SamePadding(input: size, kernel: stem.kernel, stride: stem.stride)

@@ -26,10 +26,14 @@ final class Workspace: @unchecked Sendable {
     let group: Int
     let scratch: [FloatBuffer]
     let staging: FloatBuffer
+    /// The fused early blocks with this worker's band buffers (nil: every block runs layer by layer).
+    let fusion: Fusion?
     var times = LayerTimes()
 
-    init(plan: Plan, split: Int, group: Int) {
+    /// - Parameter bands: the fused blocks' band plans, and how many threads may split one of them.
+    init(plan: Plan, split: Int, group: Int, bands: (plans: [BandPlan?], threads: Int)?) {
         self.group = group
+        fusion = bands.map { b in Fusion(plans: b.plans, buffers: (0..<b.threads).map { _ in BandBuffers(b.plans) }) }
         let size = max(plan.largestEarly(split: split), group * plan.largestLate(split: split))
         scratch = (0..<3).map { _ in FloatBuffer(count: size) }
         staging = FloatBuffer(count: group * plan.stagedCount(split: split))

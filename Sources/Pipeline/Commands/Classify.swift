@@ -1,5 +1,6 @@
 import Aggregate
 import Foundation
+import Imaging
 
 extension Commands {
     /// `cbr classify`: the images found in `inputs`, classified against `index`; predictions as CSV or JSON
@@ -30,9 +31,10 @@ extension Commands {
     /// JSON) on standard output, queries that failed listed.
     public static func evaluate(_ dataset: Dataset, index: URL, model: URL?, rules: String,
                                 k: Int, targetPrecision: Double?, json: Bool, batchSize: Int, threads: Int,
-                                console: Console) throws {
+                                decode: DecodeMode = .exact, console: Console) throws {
         let result = try Evaluator.run(dataset, index: index, model: model, rules: try aggregationRules(rules),
-                                       k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads)
+                                       k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads,
+                                       decode: decode)
         try report(result.failures, on: console)
         try console.print(json ? result.json : result.summary)
     }

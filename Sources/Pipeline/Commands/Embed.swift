@@ -1,10 +1,11 @@
 import Foundation
+import Imaging
 
 extension Commands {
     /// `cbr embed`: the images found in `inputs` → an embeddings file at `out` (the images that decoded,
     /// in input order). Images that fail are listed and skipped.
     public static func embed(_ inputs: [String], model url: URL, out: String, batchSize: Int, threads: Int,
-                             console: Console) throws {
+                             decode: DecodeMode = .exact, console: Console) throws {
         let output = try AtomicOutput(out)
         let listing = ImageWalker.expand(inputs)
         try report(listing.problems, on: console)
@@ -13,7 +14,7 @@ extension Commands {
         var paths: [String] = []
         var embeddings: [Float] = []
         let meter = ProgressLine(total: files.count, label: "embedding")
-        try model.embedder(batchSize: batchSize, threads: threads).run(files.map(\.url)) { batch in
+        try model.embedder(batchSize: batchSize, threads: threads, decode: decode).run(files.map(\.url)) { batch in
             for failure in batch.failures {
                 try console.failure(Dataset.Problem(path: files[failure.index].description, error: failure.error))
             }
@@ -27,11 +28,12 @@ extension Commands {
 
     /// `cbr predict`: each image's `top` ImageNet classes (index:probability), one line per image.
     public static func predict(_ inputs: [String], model url: URL, top: Int, batchSize: Int, threads: Int,
-                               console: Console) throws {
+                               decode: DecodeMode = .exact, console: Console) throws {
         let listing = ImageWalker.expand(inputs)
         try report(listing.problems, on: console)
         let files = listing.files
-        try EmbeddingModel.load(url).embedder(batchSize: batchSize, threads: threads).run(files.map(\.url)) { batch in
+        let embedder = try EmbeddingModel.load(url).embedder(batchSize: batchSize, threads: threads, decode: decode)
+        try embedder.run(files.map(\.url)) { batch in
             for failure in batch.failures {
                 try console.failure(Dataset.Problem(path: files[failure.index].description, error: failure.error))
             }

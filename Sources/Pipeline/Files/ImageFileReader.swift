@@ -31,9 +31,10 @@ enum ImageFileReader {
     }
 
     /// Decode (JPEG/PNG, EXIF orientation), then Pillow-exact resize and crop to `size`, into the buffer.
-    static func preparation(size: Int) -> @Sendable (URL, UnsafeMutableBufferPointer<Float>) throws -> Void {
-        let decoder = ImageDecoder()
+    static func preparation(size: Int, decode: DecodeMode = .exact)
+        -> @Sendable (URL, UnsafeMutableBufferPointer<Float>) throws -> Void {
         let preprocessor = Preprocessor(size: size)
+        let decoder = ImageDecoder(for: preprocessor, mode: decode)
         return { url, buffer in
             let path = DiskPath(url: url)
             let data = try contents(of: path, limit: decoder.maxFileBytes)

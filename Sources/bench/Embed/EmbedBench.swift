@@ -24,6 +24,22 @@ struct EmbedBench: ParsableCommand {
     @Option(help: "Tuning: blocks whose input has more pixels than this run one image at a time.")
     var splitPixels: Int?
     @Option(help: "Tuning: images per worker sharing the late layers' SGEMMs.") var group: Int?
+    @Option(help: "Tuning: bytes of expanded rows per band in the fused early blocks.") var bandBytes: Int?
+    @Option(help: "Tuning: the same for the late blocks (whole images; 0 runs them layer by layer).")
+    var lateBandBytes: Int?
+    @Flag(help: "Run every block layer by layer (the reference path) instead of the fused blocks.")
+    var unfused = false
+
+    func validate() throws {
+        guard batch >= 1, threads >= 1, seconds > 0 else { throw ValidationError("batch, threads and seconds must be positive") }
+        if let bandBytes, bandBytes < 1 { throw ValidationError("--band-bytes must be positive") }
+        if let lateBandBytes, lateBandBytes < 0 { throw ValidationError("--late-band-bytes must be 0 or more") }
+    }
+
+    private var tuning: ForwardMeasurement.Tuning {
+        .init(group: group, splitPixels: splitPixels, fused: !unfused, bandBytes: bandBytes,
+              lateBandBytes: lateBandBytes)
+    }
 
     func run() throws {
         let folded = try FoldedModel.load(URL(fileURLWithPath: model))
@@ -33,9 +49,10 @@ struct EmbedBench: ParsableCommand {
         }
         if worker {
             let m = ForwardMeasurement.measure(folded, batch: batch, threads: threads, seconds: seconds,
-                                                     group: group, splitPixels: splitPixels)
+                                                     tuning: tuning)
             let peak = SGEMMPeak.measure(threads: threads, repeats: 2)
-            let line: [String: Double] = ["imagesPerSecond": m.imagesPerSecond, "sgemmPeakGFLOPs": peak]
+            let line: [String: Double] = ["imagesPerSecond": m.imagesPerSecond, "sgemmPeakGFLOPs": peak,
+                                          "gflopPerImage": ForwardMeasurement.gflopPerImage(folded)]
                 .merging(m.split.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
             print(String(decoding: try JSONEncoder().encode(line), as: UTF8.self))
             return
@@ -46,14 +63,14 @@ struct EmbedBench: ParsableCommand {
     private func report(_ folded: FoldedModel) throws {
         let gflop = ForwardMeasurement.gflopPerImage(folded)
         var peaks: [Int: Double] = [:]
-        var report = Report(benchmark: "embed forward \(folded.variant.rawValue) (\(folded.inputSize) px)",
+        var report = Report(benchmark: "embed forward \(folded.variant.rawValue) (\(folded.inputSize) px, \(unfused ? "unfused" : "fused"))",
                             columns: ["batch", "threads", "images/s", "GFLOP/s", "SGEMM peak", "% peak"]
                                 + LayerTimes.Kind.allCases.map { "% " + $0.rawValue })
         for t in Set([1, threads]).sorted() {
             peaks[t] = SGEMMPeak.measure(threads: t, repeats: 3)
             for b in Set([1, batch]).sorted() {
                 let m = ForwardMeasurement.measure(folded, batch: b, threads: t, seconds: seconds,
-                                                         group: group, splitPixels: splitPixels)
+                                                         tuning: tuning)
                 let rate = m.imagesPerSecond * gflop
                 report.add([.number(Double(b), digits: 0), .number(Double(t), digits: 0),
                             .number(m.imagesPerSecond, digits: 1), .number(rate, digits: 1),
@@ -74,7 +91,10 @@ struct EmbedBench: ParsableCommand {
         guard x.count % per == 0, x.count > 0 else {
             throw ValidationError("\(input): \(x.count) floats is not a whole number of \(folded.inputSize)² × 3 images")
         }
-        let network = Network(model: folded, maxBatch: x.count / per, threads: 1)
+        let t = tuning
+        let network = Network(model: folded, maxBatch: x.count / per, threads: 1, group: t.group,
+                              splitPixels: t.splitPixels, fused: t.fused, bandBytes: t.bandBytes,
+                              lateBandBytes: t.lateBandBytes)
         let (features, _) = x.withUnsafeBufferPointer { network.forward($0, count: x.count / per) }
         try features.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: output)) }
     }

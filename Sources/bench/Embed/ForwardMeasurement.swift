@@ -7,9 +7,20 @@ struct ForwardMeasurement {
     /// Layer kind → share of the forward time.
     var split: [String: Double]
 
+    /// `Network`'s tuning knobs (nil: its defaults).
+    struct Tuning {
+        var group: Int?
+        var splitPixels: Int?
+        var fused = true
+        var bandBytes: Int?
+        var lateBandBytes: Int?
+    }
+
     static func measure(_ model: FoldedModel, batch: Int, threads: Int, seconds: Double,
-                        group: Int? = nil, splitPixels: Int? = nil) -> ForwardMeasurement {
-        let network = Network(model: model, maxBatch: batch, threads: threads, group: group, splitPixels: splitPixels)
+                        tuning: Tuning = Tuning()) -> ForwardMeasurement {
+        let network = Network(model: model, maxBatch: batch, threads: threads, group: tuning.group,
+                              splitPixels: tuning.splitPixels, fused: tuning.fused, bandBytes: tuning.bandBytes,
+                              lateBandBytes: tuning.lateBandBytes)
         var rng = Xoshiro256(seed: 7)
         let input = (0..<(batch * network.inputCount)).map { _ in Float(rng.next() >> 40) / Float(1 << 23) - 1 }
         network.profiling = true
