@@ -68,33 +68,40 @@ public enum Evaluator {
         }
     }
 
+    /// Classifies `dataset` under each of `rules` and measures them. On a cluster: collective, every rank
+    /// with the same dataset; the images of each search batch are embedded across the ranks and each rank
+    /// searches its shards (see `Classifier`). Rank 0's result holds the reports and the dataset's problems,
+    /// every rank's the images it failed to decode (the other ranks' reports are empty).
     public static func run(_ dataset: Dataset, index: URL, model: URL?, rules: [AggregationRule], k: Int,
                            targetPrecision: Double?, batchSize: Int, threads: Int,
+                           searchBatch: Int = Classifier.Options().searchBatch,
+                           cluster: any Cluster = SingleProcess(),
                            progress: Bool = isatty(STDERR_FILENO) == 1) throws -> Result {
         let clock = Date()
         let rules = rules.isEmpty ? [.max] : rules
         let classifier = try Classifier(index: index, model: model, options: .init(
-            top: 5, k: k, rule: rules[0], batchSize: batchSize, threads: threads),
-            prototypes: rules.contains { $0.usesPrototypes })
+            top: 5, k: k, rule: rules[0], batchSize: batchSize, searchBatch: searchBatch, threads: threads),
+            prototypes: rules.contains { $0.usesPrototypes }, cluster: cluster)
         let truths = dataset.classNames.map { classifier.classes.id(of: $0) }
         let items = dataset.items
         var outcomes = [[QueryOutcome]](repeating: [], count: rules.count)
-        var failures = dataset.problems
-        let meter = ProgressLine(total: items.count, label: "evaluating", enabled: progress)
-        try classifier.model.embedder(batchSize: batchSize, threads: threads).run(items.map(\.file.url)) { batch in
-            for f in batch.failures { failures.append(Dataset.Problem(path: items[f.index].path, error: f.error)) }
-            if batch.count > 0 {
-                let rankings = try classifier.rank(batch.embeddings, count: batch.count, rules: rules, top: 5)
-                for (r, perQuery) in rankings.enumerated() {
-                    for (index, ranking) in zip(batch.indices, perQuery) {
-                        outcomes[r].append(QueryOutcome(truth: items[index].label.flatMap { truths[Int($0)] }, ranking: ranking))
-                    }
+        var failures = cluster.isRoot ? dataset.problems : []
+        let meter = ProgressLine(total: items.count, label: "evaluating", enabled: progress && cluster.isRoot)
+        let queries = SearchQueries(cluster: cluster, embedder: classifier.model.embedder(batchSize: batchSize, threads: threads),
+                                    searchBatch: searchBatch, dimension: classifier.manifest.dimension)
+        try queries.run(items.map(\.file.url), failure: { index, error in
+            failures.append(Dataset.Problem(path: items[index].path, error: error))
+        }) { batch in
+            let rankings = try classifier.rank(batch.embeddings, count: batch.indices.count, rules: rules, top: 5)
+            for (r, perQuery) in rankings.enumerated() {
+                for (index, ranking) in zip(batch.indices, perQuery) {
+                    outcomes[r].append(QueryOutcome(truth: items[index].label.flatMap { truths[Int($0)] }, ranking: ranking))
                 }
             }
-            meter.advance(by: batch.count + batch.failures.count)
+            meter.advance(by: batch.files.count)
         }
         meter.finish()
-        let reports = zip(rules, outcomes).map { rule, outcomes in
+        let reports = !cluster.isRoot ? [] : zip(rules, outcomes).map { rule, outcomes in
             report(Evaluation(outcomes, targetPrecision: targetPrecision), rule: rule, k: k,
                    targetPrecision: targetPrecision, classes: classifier.classes)
         }
