@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 // MARK: - Build settings
@@ -12,6 +13,26 @@ let optimized: [SwiftSetting] = portable ? [] : [
     .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
 ]
 
+// MARK: - Optional parts
+
+/// Whether pkg-config can see `name.pc` (looked up where pkg-config looks on Debian, plus PKG_CONFIG_PATH).
+func hasPkgConfig(_ name: String) -> Bool {
+    let extra = (Context.environment["PKG_CONFIG_PATH"] ?? "").split(separator: ":").map(String.init)
+    let standard = ["/usr/local/lib/x86_64-linux-gnu/pkgconfig", "/usr/local/lib/aarch64-linux-gnu/pkgconfig",
+                    "/usr/local/lib/pkgconfig", "/usr/local/share/pkgconfig", "/usr/lib/x86_64-linux-gnu/pkgconfig",
+                    "/usr/lib/aarch64-linux-gnu/pkgconfig", "/usr/lib/pkgconfig", "/usr/share/pkgconfig",
+                    "/opt/homebrew/lib/pkgconfig"]
+    return (extra + standard).contains { FileManager.default.fileExists(atPath: "\($0)/\(name).pc") }
+}
+
+/// `cbr-mpi` is built where Open MPI's development files are installed (`libopenmpi-dev`; scripts/bootstrap
+/// installs them), unless `CBR_NO_MPI=1`. The plain `cbr` never links MPI.
+let withMPI = hasPkgConfig("ompi-c") && (Context.environment["CBR_NO_MPI"].map { $0.isEmpty || $0 == "0" } ?? true)
+
+/// Debian's serial HDF5 by its own name: installing the parallel HDF5 package would otherwise switch `hdf5`
+/// to the MPI build underneath cbr.
+let hdf5PkgConfig = hasPkgConfig("hdf5-serial") ? "hdf5-serial" : "hdf5"
+
 // MARK: - System libraries (Debian packages)
 
 let systemLibraries: [Target] = [
@@ -22,7 +43,7 @@ let systemLibraries: [Target] = [
     ),
     .systemLibrary(
         name: "CHDF5",
-        pkgConfig: "hdf5",
+        pkgConfig: hdf5PkgConfig,
         providers: [.apt(["libhdf5-dev"])]
     ),
     .systemLibrary(
@@ -32,7 +53,7 @@ let systemLibraries: [Target] = [
     ),
     .systemLibrary(name: "CZlibCRC", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-]
+] + (withMPI ? [.systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])])] : [])
 
 // MARK: - Engine modules
 
@@ -55,7 +76,15 @@ let engine: [Target] = [
         dependencies: ["Embedder", "ModelImport", "ShardedIndex", "Aggregate", "Imaging", "HDF5"],
         swiftSettings: optimized
     ),
-]
+    // The command line both executables parse: option groups and the commands cbr and cbr-mpi share.
+    .target(name: "CLI", dependencies: [
+        "Pipeline", "ShardedIndex", "Aggregate",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ], swiftSettings: optimized),
+] + (withMPI ? [
+    // Pipeline's `Cluster` over Open MPI (MPI_COMM_WORLD).
+    .target(name: "MPI", dependencies: ["CMPI", "Pipeline"], swiftSettings: optimized),
+] : [])
 
 // MARK: - Executables
 
@@ -63,7 +92,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "cbr",
         dependencies: [
-            "Pipeline", "ShardedIndex", "Aggregate",
+            "CLI", "Pipeline", "ShardedIndex", "Aggregate",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized
@@ -76,7 +105,13 @@ let executables: [Target] = [
         ],
         swiftSettings: optimized
     ),
-]
+] + (withMPI ? [
+    .executableTarget(
+        name: "cbr-mpi",
+        dependencies: ["CLI", "MPI", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        swiftSettings: optimized
+    ),
+] : [])
 
 // MARK: - Tests
 
@@ -100,6 +135,7 @@ let package = Package(
     products: [
         .executable(name: "cbr", targets: ["cbr"]),
         .executable(name: "bench", targets: ["bench"]),
+    ] + (withMPI ? [.executable(name: "cbr-mpi", targets: ["cbr-mpi"])] : []) + [
         .library(name: "Embedder", targets: ["Embedder"]),
         .library(name: "ModelImport", targets: ["ModelImport"]),
         .library(name: "ShardedIndex", targets: ["ShardedIndex"]),

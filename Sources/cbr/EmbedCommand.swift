@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLI
 import Pipeline
 
 /// `cbr embed`: photos → L2-normalised embeddings in an HDF5 file (`embeddings` [n, d] float32, `paths` [n]).
@@ -19,7 +20,7 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         try runCommand { console in
             try Commands.embed(inputs, model: embedding.modelOrDefault, out: out, batchSize: embedding.batch,
-                               threads: embedding.threads, console: console)
+                               threads: embedding.threads(for: LocalHost.self), console: console)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLI
 import Pipeline
 
 /// `cbr predict`: the ImageNet head as a sanity check of a model file (class indices and softmax probabilities).
@@ -16,7 +17,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         try runCommand { console in
             try Commands.predict(inputs, model: embedding.modelOrDefault, top: top, batchSize: embedding.batch,
-                                 threads: embedding.threads, console: console)
+                                 threads: embedding.threads(for: LocalHost.self), console: console)
         }
     }
 }

@@ -39,12 +39,42 @@ public struct CLIRun: Sendable {
 
     public static func start(_ arguments: [String], stdoutTo: String? = nil, stderrTo: String? = nil,
                              fileSizeBlocks: Int? = nil) throws -> Running {
+        try start(executable: TestData.cbrBinary.path, arguments, stdoutTo: stdoutTo, stderrTo: stderrTo,
+                  fileSizeBlocks: fileSizeBlocks)
+    }
+
+    /// Runs `cbr-mpi` under `mpirun -np ranks` on loopback (see `mpirunArguments`).
+    public static func mpi(ranks: Int, _ arguments: [String], mpirunOptions: [String] = []) throws -> CLIRun {
+        try startMPI(ranks: ranks, arguments, mpirunOptions: mpirunOptions).finish()
+    }
+
+    public static func startMPI(ranks: Int, _ arguments: [String], mpirunOptions: [String] = []) throws -> Running {
+        try start(executable: TestData.mpirun, mpirunArguments(ranks: ranks) + mpirunOptions
+                    + [TestData.cbrMPIBinary.path] + arguments)
+    }
+
+    /// One machine, any user (root in CI containers), more ranks than cores, shared-memory transport only,
+    /// no single-copy mechanism (containers forbid the ptrace it needs), no binding to cores.
+    public static func mpirunArguments(ranks: Int) -> [String] {
+        ["-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", "--mca", "btl", "self,vader",
+         "--mca", "btl_vader_single_copy_mechanism", "none"]
+    }
+
+    /// Runs `executable` with cbr's test environment (CBR_HOME, Open MPI allowed as root), output captured.
+    public static func run(executable: String, _ arguments: [String]) throws -> CLIRun {
+        try start(executable: executable, arguments).finish()
+    }
+
+    static func start(executable: String, _ arguments: [String], stdoutTo: String? = nil, stderrTo: String? = nil,
+                      fileSizeBlocks: Int? = nil) throws -> Running {
         var environment = ProcessInfo.processInfo.environment
         environment["CBR_HOME"] = TestData.home.path
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         let tmp = FileManager.default.temporaryDirectory
         let out = tmp.appendingPathComponent("cbr-out-\(UUID().uuidString)")
         let err = tmp.appendingPathComponent("cbr-err-\(UUID().uuidString)")
-        var executable = TestData.cbrBinary.path, argv = arguments
+        var executable = executable, argv = arguments
         if let blocks = fileSizeBlocks {
             argv = ["-c", "trap '' XFSZ; ulimit -f \(blocks); exec \"$0\" \"$@\"", executable] + arguments
             executable = "/bin/sh"

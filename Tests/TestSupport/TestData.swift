@@ -65,3 +65,11 @@ extension TestData {
         return here.deletingLastPathComponent().appendingPathComponent("cbr")
     }
 }
+
+extension TestData {
+    /// `cbr-mpi`, built beside `cbr` wherever Open MPI's development files are installed.
+    public static var cbrMPIBinary: URL { cbrBinary.deletingLastPathComponent().appendingPathComponent("cbr-mpi") }
+
+    /// Open MPI's launcher (Debian's openmpi-bin, which scripts/bootstrap installs).
+    public static var mpirun: String { ProcessInfo.processInfo.environment["CBR_MPIRUN"] ?? "/usr/bin/mpirun" }
+}

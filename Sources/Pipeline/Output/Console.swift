@@ -10,6 +10,9 @@ public final class Console: @unchecked Sendable {
 
     public let output: TextOutput
     public let errors: TextOutput
+    /// What every line on standard error starts with: `cbr`, or `cbr-mpi: rank R` on a rank of cbr-mpi.
+    /// Set once, before the command runs.
+    public var prefix = "cbr"
     /// Inputs reported as failed so far.
     public private(set) var failures = 0
 
@@ -25,7 +28,7 @@ public final class Console: @unchecked Sendable {
     public func failure(_ problem: Dataset.Problem) throws {
         failures += 1
         try output.flush()
-        try errors.write("cbr: \(problem.path): \(problem.reason)\n")
+        try errors.write("\(prefix): \(problem.path): \(problem.reason)\n")
     }
 
     public func failure(path: String, reason: String) throws {
@@ -35,18 +38,18 @@ public final class Console: @unchecked Sendable {
     /// Something worth knowing that is no failure: `cbr: note: …`.
     public func note(_ message: String) throws {
         try output.flush()
-        try errors.write("cbr: note: \(message)\n")
+        try errors.write("\(prefix): note: \(message)\n")
     }
 
     /// A fatal error: its one line on standard error (best effort: standard error may be what failed).
     public func fatal(_ error: any Error) {
         try? output.flush()
-        try? errors.write("cbr: \(error)\n")
+        try? errors.write("\(prefix): \(error)\n")
     }
 
     public func fatal(_ message: String) {
         try? output.flush()
-        try? errors.write("cbr: \(message)\n")
+        try? errors.write("\(prefix): \(message)\n")
     }
 
     /// Everything buffered, written.

@@ -1,0 +1,34 @@
+import Aggregate
+import ArgumentParser
+import Foundation
+import Pipeline
+
+public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
+    public init() {}
+
+    public static var configuration: CommandConfiguration { CommandConfiguration(
+        commandName: "classify",
+        abstract: "Classify photos by retrieval: nearest indexed images, aggregated per class.",
+        discussion: "Inputs that fail are listed on stderr (exit code 1). With --out, the file appears only when complete.") }
+
+    @Argument(help: "Image files or directories (searched recursively).") public var inputs: [String]
+    @Option(help: "The index directory.") public var index: String
+    @OptionGroup public var ranking: RankingArguments
+    @Option(help: "Aggregation: max, mean, sum, vote, power[:P], prototype.") public var aggregate: AggregationRule = .max
+    @Option(help: "Output format: csv or jsonl.") public var format: PredictionWriter.Format = .csv
+    @Option(help: "Write the predictions here instead of stdout.") public var out: String?
+    @Option(help: "Images gathered before each search of the index (1…\(Limits.searchBatch.upperBound)).")
+    public var searchBatch = 1024
+    @OptionGroup public var embedding: EmbeddingArguments
+
+    public func validate() throws { try checkOption(searchBatch, "--search-batch", Limits.searchBatch) }
+
+    public func run() throws {
+        try Host.run { console, cluster in
+            try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
+                top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
+                batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self)),
+                format: format, out: out, console: console)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+public struct EvalCommand<Host: CommandHost>: ParsableCommand {
+    public init() {}
+
+    public static var configuration: CommandConfiguration { CommandConfiguration(
+        commandName: "eval",
+        abstract: "Classify a labelled query set and report top-1/top-5, GAP, per-class recall and a calibrated threshold.",
+        discussion: "Queries whose class is not in the index are distractors. Give several rules as --aggregate max,power,… to compare them on one pass.") }
+
+    @OptionGroup public var data: DatasetArguments
+    @Option(help: "The index directory.") public var index: String
+    @Option(help: "Aggregation rules, comma-separated (max, mean, sum, vote, power[:P], prototype, or all).")
+    public var aggregate = "max"
+    @Option(help: "Neighbours retrieved per query (1…\(Limits.neighbours.upperBound)).") public var k = 50
+    @Option(help: "Calibrate the threshold for this precision instead of the best F1.") public var targetPrecision: Double?
+    @Flag(help: "Machine-readable JSON on stdout.") public var json = false
+    @OptionGroup public var embedding: EmbeddingArguments
+
+    public func validate() throws {
+        try checkOption(k, "--k", Limits.neighbours)
+        do { _ = try Commands.aggregationRules(aggregate) } catch { throw ValidationError("\(error)") }
+        if let targetPrecision, !(targetPrecision > 0 && targetPrecision <= 1) {
+            throw ValidationError("--target-precision must be in (0, 1] (got \(targetPrecision))")
+        }
+    }
+
+    public func run() throws {
+        try Host.run { console, cluster in
+            try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
+                                  rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
+                                  batchSize: embedding.batch, threads: embedding.threads(for: Host.self), console: console)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import ShardedIndex
+
+public struct IndexBuild<Host: CommandHost>: ParsableCommand {
+    public init() {}
+
+    public static var configuration: CommandConfiguration { CommandConfiguration(
+        commandName: "build",
+        abstract: "Index a labelled photo collection (class per folder, or GLDv2 --csv/--images).",
+        discussion: "Bad images are skipped and listed on stderr (exit code 1). --resume continues an interrupted build.") }
+
+    @OptionGroup public var data: DatasetArguments
+    @Option(help: "The index directory to create.") public var index: String
+    @OptionGroup public var embedding: EmbeddingArguments
+    @Option(help: "Stored precision: float32 or float16.") public var dtype: ScalarType = .float32
+    @Option(help: "Rows per shard (1…\(Limits.shardRows.upperBound); default: 256 MB of embeddings).") public var shardRows: Int?
+    @Flag(help: "Continue an interrupted build: committed images are skipped.") public var resume = false
+
+    public func validate() throws { if let shardRows { try checkOption(shardRows, "--shard-rows", Limits.shardRows) } }
+
+    public func run() throws {
+        try Host.run { console, cluster in
+            try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
+                                     options: .init(mode: resume ? .resume : .create, dtype: dtype, batchSize: embedding.batch,
+                                                    threads: embedding.threads(for: Host.self), shardRows: shardRows), console: console)
+        }
+    }
+}
+
+public struct IndexAdd<Host: CommandHost>: ParsableCommand {
+    public init() {}
+
+    public static var configuration: CommandConfiguration { CommandConfiguration(
+        commandName: "add",
+        abstract: "Add images and classes to an existing index (ids it already holds are skipped).") }
+
+    @OptionGroup public var data: DatasetArguments
+    @Option(help: "The index directory.") public var index: String
+    @OptionGroup public var embedding: EmbeddingArguments
+    @Option(help: "Rows per shard (1…\(Limits.shardRows.upperBound); default: 256 MB of embeddings).") public var shardRows: Int?
+
+    public func validate() throws { if let shardRows { try checkOption(shardRows, "--shard-rows", Limits.shardRows) } }
+
+    public func run() throws {
+        try Host.run { console, cluster in
+            try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
+                                     options: .init(mode: .add, batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
+                                                    shardRows: shardRows), console: console)
+        }
+    }
+}
