@@ -28,7 +28,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
             try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
                 batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self)),
-                format: format, out: out, console: console)
+                format: format, out: out, console: console, cluster: cluster)
         }
     }
 }

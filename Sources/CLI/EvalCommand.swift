@@ -31,7 +31,8 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
         try Host.run { console, cluster in
             try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                   rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
-                                  batchSize: embedding.batch, threads: embedding.threads(for: Host.self), console: console)
+                                  batchSize: embedding.batch, threads: embedding.threads(for: Host.self), console: console,
+                                  cluster: cluster)
         }
     }
 }

@@ -34,7 +34,11 @@ public enum Evaluator {
 
     public struct Result: Sendable {
         public var reports: [Report]
+        /// Every query that failed (the dataset's problems first, then images in input order); on a
+        /// cluster, rank 0's holds every rank's, the others' their own.
         public var failures: [Dataset.Problem]
+        /// The failures this process met itself, which it reports (all of `failures` in one process).
+        public var ownFailures: [Dataset.Problem]
         public var seconds: Double
 
         public var json: String {
@@ -85,12 +89,12 @@ public enum Evaluator {
         let truths = dataset.classNames.map { classifier.classes.id(of: $0) }
         let items = dataset.items
         var outcomes = [[QueryOutcome]](repeating: [], count: rules.count)
-        var failures = cluster.isRoot ? dataset.problems : []
+        var failed: [(index: Int, problem: Dataset.Problem)] = []
         let meter = ProgressLine(total: items.count, label: "evaluating", enabled: progress && cluster.isRoot)
         let queries = SearchQueries(cluster: cluster, embedder: classifier.model.embedder(batchSize: batchSize, threads: threads),
                                     searchBatch: searchBatch, dimension: classifier.manifest.dimension)
         try queries.run(items.map(\.file.url), failure: { index, error in
-            failures.append(Dataset.Problem(path: items[index].path, error: error))
+            failed.append((index, Dataset.Problem(path: items[index].path, error: error)))
         }) { batch in
             let rankings = try classifier.rank(batch.embeddings, count: batch.indices.count, rules: rules, top: 5)
             for (r, perQuery) in rankings.enumerated() {
@@ -105,7 +109,9 @@ public enum Evaluator {
             report(Evaluation(outcomes, targetPrecision: targetPrecision), rule: rule, k: k,
                    targetPrecision: targetPrecision, classes: classifier.classes)
         }
-        return Result(reports: reports, failures: failures, seconds: Date().timeIntervalSince(clock))
+        let own = (cluster.isRoot ? dataset.problems : []) + failed.map(\.problem)
+        let all = try FailedQueries.gathered(failed, cluster: cluster, items: items.count).map { dataset.problems + $0 } ?? own
+        return Result(reports: reports, failures: all, ownFailures: own, seconds: Date().timeIntervalSince(clock))
     }
 
     static func report(_ e: Evaluation, rule: AggregationRule, k: Int, targetPrecision: Double?, classes: ClassTable) -> Report {

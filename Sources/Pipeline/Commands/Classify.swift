@@ -43,7 +43,7 @@ extension Commands {
         let result = try Evaluator.run(dataset, index: index, model: model, rules: try aggregationRules(rules),
                                        k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads,
                                        cluster: cluster)
-        try report(result.failures, on: console)
+        try report(result.ownFailures, on: console)
         if cluster.isRoot { try console.print(json ? result.json : result.summary) }
     }
 }
