@@ -9,7 +9,11 @@ extension Commands {
     /// searches its shards; rank 0 merges the lists and writes `out`.
     public static func search(_ queries: String, dataset: String?, index: URL, k: Int, out: String, inMemory: Bool,
                               blockRows: Int, verify: Bool, console: Console, cluster: any Cluster = SingleProcess()) throws {
-        let output = cluster.isRoot ? try AtomicOutput(out) : nil
+        // `out` is checked before the search. On a cluster it is reserved again only once every rank's
+        // results are in: a job that another rank's error ends (MPI kills rank 0 where it waits) leaves no
+        // temporary file behind.
+        let early = cluster.isRoot ? try AtomicOutput(out) : nil
+        if cluster.size > 1 { early?.abandon() }
         let reader = try ShardedIndexReader.part(of: index, cluster: cluster, inMemory: inMemory,
                                                  inMemoryLimit: Classifier.inMemoryLimit, verifyChecksums: verify)
         let source = try EmbeddingSources.open(queries, dataset: dataset, defaults: ["embeddings", "queries", "test"])
@@ -34,8 +38,8 @@ extension Commands {
                                     mask: LabelMask(removed: reader.removedMask))
         let partial = try ExactSearch.search(queries: matrix, in: reader, options: options)
         guard let results = try SearchGather.merged(partial, cluster: cluster, rowCount: reader.rowCount,
-                                                    classCount: reader.classes.count),
-              let output else { return }
+                                                    classCount: reader.classes.count) else { return }
+        let output = try early.flatMap { cluster.size > 1 ? nil : $0 } ?? AtomicOutput(out)
         try AtomicOutput.commit(output) { output in
             try output.closeDescriptor()
             let file = try H5File.create(at: output.temporary.description, overwrite: true)

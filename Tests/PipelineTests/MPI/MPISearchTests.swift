@@ -89,3 +89,24 @@ struct MPISearchTests {
         #expect(files.sorted() == ["np1.h5", "np2.h5", "np3.h5", "single.h5"])
     }
 }
+
+extension MPISearchTests {
+    @Test("a corrupt shard on rank 1 ends the job: exit 2, one line naming the rank and the shard, no output")
+    func corruptShardOnOneRank() throws {
+        // Five shards of 1000 rows: rank 0 scans 0, 2 and 4, rank 1 scans 1 and 3.
+        let data = try RandomIndex(rows: 5000, shardRows: 1000)
+        #expect(ShardAssignment(try Manifest.load(from: data.index), ranks: 2).shards == [[0, 2, 4], [1, 3]])
+        let shard = data.index.appendingPathComponent("shards/000001.h5")
+        var bytes = try Data(contentsOf: shard)
+        // Rows of d = 32 float32 are 128 KB of the file: its middle is embeddings; flip some of them.
+        for i in (bytes.count / 2)..<(bytes.count / 2 + 64) { bytes[i] ^= 0x5A }
+        try bytes.write(to: shard)
+        let out = data.folder.appendingPathComponent("r.h5")
+        let run = try CLIRun.mpi(ranks: 2, ["search", data.queries.path, "--index", data.index.path, "--out", out.path])
+        #expect(run.status == 2, "\(run.stderr)")
+        let lines = run.stderr.split(separator: "\n").filter { $0.contains("000001.h5") }
+        #expect(lines.count == 1 && lines[0].contains("rank 1"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data.folder.path).allSatisfy { !$0.contains(".tmp-") })
+    }
+}
