@@ -48,6 +48,18 @@ import TestSupport
         }
     }
 
+    @Test("ranks that list different inputs stop with an error instead of mismatching their collectives")
+    func differentInputsAreRefused() throws {
+        let (index, queries) = try ShardedPhotos.data.get()
+        #expect(throws: ClusterError.self) {
+            _ = try InProcessCluster.run(size: 2) { cluster in
+                // Rank 1 sees one image fewer, as if a file vanished while the ranks walked the folder.
+                try Self.classify(cluster, index: index, queries: cluster.rank == 0 ? queries : queries.appendingPathComponent("coffee"),
+                                  rule: .max)
+            }
+        }
+    }
+
     @Test("eval of every rule on 2 and 3 ranks reports what one process reports", arguments: [2, 3])
     func evalMatchesOneProcess(_ size: Int) throws {
         let (index, queries) = try ShardedPhotos.data.get()

@@ -1,5 +1,6 @@
 import Embedder
 import Foundation
+import ShardedIndex
 
 /// The query side of a distributed classify or eval: the images, cut into search batches of
 /// `searchBatch` files, each cut into network batches of `embedder.batchSize` files; network batch `j`
@@ -26,6 +27,7 @@ struct SearchQueries {
     /// position and error), `body` every search batch in order. Collective: every rank calls it with the
     /// same files, and runs `body` the same number of times.
     func run(_ files: [URL], failure: (Int, any Error) throws -> Void, _ body: (Batch) throws -> Void) throws {
+        try checkSameInputs(files)
         for start in stride(from: 0, to: files.count, by: searchBatch) {
             let range = start..<min(start + searchBatch, files.count)
             // A rank's batches are full but for the search batch's last one, which is last in its rank's list
@@ -43,6 +45,20 @@ struct SearchQueries {
             }
             try body(cluster.size == 1 ? Batch(files: range, indices: indices, embeddings: embeddings)
                                        : try shared(range, indices, embeddings))
+        }
+    }
+
+    /// Throws unless every rank lists the same files (count and CRC-32 of the paths): each rank walks the
+    /// inputs itself, and ranks with different lists would make different numbers of collective calls.
+    private func checkSameInputs(_ files: [URL]) throws {
+        guard cluster.size > 1 else { return }
+        var crc = CRC32()
+        for file in files { Array(file.path.utf8 + [0]).withUnsafeBytes { crc.update($0) } }
+        let mine: [UInt64] = [UInt64(files.count), UInt64(crc.value)]
+        let all = try cluster.allGather(ClusterCoding.bytes(of: mine))
+        for (rank, bytes) in all.enumerated() where try ClusterCoding.values(UInt64.self, from: bytes) != mine {
+            throw ClusterError.malformedMessage("rank \(rank) found other input files than rank \(cluster.rank) "
+                + "(\(files.count) here); the inputs changed while the ranks listed them")
         }
     }
 
