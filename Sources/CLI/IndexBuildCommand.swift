@@ -24,7 +24,8 @@ public struct IndexBuild<Host: CommandHost>: ParsableCommand {
         try Host.run { console, cluster in
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                      options: .init(mode: resume ? .resume : .create, dtype: dtype, batchSize: embedding.batch,
-                                                    threads: embedding.threads(for: Host.self), shardRows: shardRows), console: console)
+                                                    threads: embedding.threads(for: Host.self), shardRows: shardRows),
+                                     cluster: cluster, console: console)
         }
     }
 }
@@ -47,7 +48,7 @@ public struct IndexAdd<Host: CommandHost>: ParsableCommand {
         try Host.run { console, cluster in
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                      options: .init(mode: .add, batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
-                                                    shardRows: shardRows), console: console)
+                                                    shardRows: shardRows), cluster: cluster, console: console)
         }
     }
 }

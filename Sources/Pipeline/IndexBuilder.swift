@@ -3,7 +3,8 @@ import Foundation
 import ShardedIndex
 
 /// Bulk indexing: a dataset's images are embedded in batches (decoding overlapped with the network) and
-/// appended to an `IndexWriter`, which commits a shard at a time. Bad images are skipped and reported.
+/// collected into shard files, which rank 0's `IndexWriter` adopts one at a time (with one process, rank 0
+/// writes and adopts them all). Bad images are skipped and reported by the rank that met them.
 ///
 /// Modes: `create` makes a new index (refuses an existing one); `resume` continues an interrupted build
 /// (or starts one); `add` adds to an existing index. In `resume` and `add` the ids already committed are
@@ -44,25 +45,97 @@ public enum IndexBuilder {
         /// Time from the first decode to the last commit (model loading and the resume scan left out).
         public var indexingSeconds = 0.0
         public var imagesPerSecond: Double { indexingSeconds > 0 ? Double(indexed) / indexingSeconds : 0 }
+        /// Entries other ranks failed to index (each listed on that rank's standard error).
+        public var skippedOnOtherRanks = 0
 
         public var report: String {
             var lines = ["indexed \(indexed) images"
                 + (alreadyIndexed > 0 ? " (\(alreadyIndexed) already in the index)" : "")
                 + String(format: " in %.1f s (%.1f images/s); index: %d rows, %d classes",
                          seconds, imagesPerSecond, rows, classes)]
-            if !skipped.isEmpty { lines.append("skipped \(skipped.count) (listed on stderr)") }
+            let skippedCount = skipped.count + skippedOnOtherRanks
+            if skippedCount > 0 { lines.append("skipped \(skippedCount) (listed on stderr)") }
             return lines.joined(separator: "\n")
         }
     }
 
-    /// Indexes `dataset` into `index`. `model` nil means: the path the index records (resume / add), else
-    /// the default model file.
+    /// Indexes `dataset` into `index` on every rank of `cluster` (see Distributed/BuildPlan.swift): rank 0
+    /// opens the index and plans the work, each rank embeds its share into shard files of its own, and
+    /// rank 0 adopts them into the manifest. On rank 0 the summary holds the totals; elsewhere, that rank's
+    /// share. `model` nil means: the path the index records (resume / add), else the default model file.
     public static func run(_ dataset: Dataset, index: URL, model modelURL: URL?, options: Options,
+                           cluster: any Cluster = SingleProcess(),
                            progress: Bool = isatty(STDERR_FILENO) == 1) throws -> Summary {
         let clock = Date()
+        var summary = Summary()
+        var opened: (writer: IndexWriter, model: EmbeddingModel)?
+        var rootPlan: BuildPlan?
+        if cluster.isRoot {
+            let (writer, model) = try open(index, model: modelURL, options: options)
+            opened = (writer, model)
+            rootPlan = try plan(dataset, writer: writer, summary: &summary)
+        }
+        let plan = try BuildPlan.broadcast(rootPlan, dataset: dataset, over: cluster)
+        let model = try opened?.model ?? EmbeddingModel.forIndex(plan.manifest, index: index, explicit: modelURL)
+        let shards = try DetachedShardWriter(directory: index, dimension: plan.manifest.dimension, dtype: plan.manifest.dtype,
+                                             classCount: plan.manifest.classes.count, rowsPerShard: plan.header.rowsPerShard,
+                                             first: plan.manifest.nextShard + cluster.rank, stride: cluster.size)
+        let collector = opened.map {
+            BuildShardCollector(writer: $0.writer, cluster: cluster, work: plan.work.lazy.map { dataset.items[$0].key })
+        }
+        // This rank's items: positions in the work list.
+        let mine = Array(BuildPlan.share(of: plan.work.count, rank: cluster.rank, size: cluster.size))
+        func item(_ k: Int) -> Dataset.Item { dataset.items[plan.work[mine[k]]] }
+        var tally = BuildTally()
+        func deliver(_ entries: [Manifest.Shard]) throws {
+            for entry in entries {
+                if let collector { try collector.adoptOwn(entry) } else {
+                    try cluster.send(try ClusterCoding.encode(BuildMessage.shard(entry)), to: 0)
+                }
+            }
+            tally.shards += entries.count
+        }
+
+        let meter = ProgressLine(total: mine.count, label: "indexing", enabled: progress && cluster.isRoot)
+        let indexingStart = Date()
+        let embedder = model.embedder(batchSize: max(1, options.batchSize), threads: max(1, options.threads))
+        try embedder.run(mine.indices.map { item($0).file.url }) { batch in
+            for failure in batch.failures {
+                summary.skipped.append(Dataset.Problem(path: item(failure.index).path, error: failure.error))
+            }
+            tally.failed += batch.failures.count
+            if batch.count > 0 {
+                try batch.embeddings.withUnsafeBufferPointer { rows in
+                    try deliver(shards.append(rows: rows, classIDs: batch.indices.map { plan.labels[mine[$0]] },
+                                              ids: batch.indices.map { item($0).key }))
+                }
+                tally.indexed += batch.count
+            }
+            try collector?.drain()
+            meter.advance(by: batch.count + batch.failures.count)
+        }
+        try deliver(shards.finish().map { [$0] } ?? [])
+        guard let collector, let writer = opened?.writer else {
+            try cluster.send(try ClusterCoding.encode(BuildMessage.done(tally)), to: 0)
+            summary.indexed = tally.indexed
+            summary.seconds = Date().timeIntervalSince(clock)
+            return summary
+        }
+        let totals = try collector.collect(own: tally)
+        try writer.finish()
+        summary.indexingSeconds = Date().timeIntervalSince(indexingStart)
+        meter.finish()
+        summary.indexed = totals.indexed
+        summary.skippedOnOtherRanks = totals.failed - tally.failed
+        summary.rows = writer.manifest.rowCount
+        summary.classes = writer.manifest.classes.filter { !$0.removed }.count
+        summary.seconds = Date().timeIntervalSince(clock)
+        return summary
+    }
+
+    /// Rank 0: the index opened (or created) for `options.mode`, and the model that embeds for it.
+    private static func open(_ index: URL, model modelURL: URL?, options: Options) throws -> (IndexWriter, EmbeddingModel) {
         let exists = FileManager.default.fileExists(atPath: Manifest.url(in: index).path)
-        let model: EmbeddingModel
-        let writer: IndexWriter
         func shardLimit(_ dimension: Int, _ dtype: ScalarType) -> Int {
             options.shardRows.map { max(1, $0) * dimension * dtype.byteWidth } ?? IndexWriter.defaultShardSizeLimit
         }
@@ -72,56 +145,44 @@ public enum IndexBuilder {
         case (.add, false):
             throw PipelineError(file: index.path, reason: .noIndex)
         case (.create, false), (.resume, false):
-            model = try EmbeddingModel.load(modelURL ?? EmbeddingModel.defaultURL)
-            writer = try IndexWriter.create(at: index, dimension: model.dimension, dtype: options.dtype,
-                                            model: model.identity,
-                                            shardSizeLimit: shardLimit(model.dimension, options.dtype))
+            let model = try EmbeddingModel.load(modelURL ?? EmbeddingModel.defaultURL)
+            let writer = try IndexWriter.create(at: index, dimension: model.dimension, dtype: options.dtype,
+                                                model: model.identity,
+                                                shardSizeLimit: shardLimit(model.dimension, options.dtype))
+            return (writer, model)
         case (.resume, true), (.add, true):
             let manifest = try Manifest.load(from: index)
-            model = try EmbeddingModel.forIndex(manifest, index: index, explicit: modelURL)
-            writer = try IndexWriter.open(at: index, shardSizeLimit: shardLimit(manifest.dimension, manifest.dtype))
+            let model = try EmbeddingModel.forIndex(manifest, index: index, explicit: modelURL)
+            let writer = try IndexWriter.open(at: index, shardSizeLimit: shardLimit(manifest.dimension, manifest.dtype))
+            return (writer, model)
         }
+    }
 
-        var summary = Summary()
+    /// Rank 0: the dataset's items not committed yet (ids already in the index, items without a class and
+    /// repeated ids are counted or listed in `summary`), with every class they name registered in dataset
+    /// order, so that class ids do not depend on which rank embeds what.
+    private static func plan(_ dataset: Dataset, writer: IndexWriter, summary: inout Summary) throws -> BuildPlan {
         summary.skipped = dataset.problems
         let committed = try writer.committedIDs()
         var seen = Set<String>()
-        var todo: [Dataset.Item] = []
-        for item in dataset.items {
+        var work: [Int] = []
+        var labels: [Int32] = []
+        for (index, item) in dataset.items.enumerated() {
             if committed.contains(item.key) {
                 summary.alreadyIndexed += 1
-            } else if item.label == nil {
-                summary.skipped.append(Dataset.Problem(path: item.path, reason: "no class (a labelled dataset is needed)"))
-            } else if !seen.insert(item.key).inserted {
-                summary.skipped.append(Dataset.Problem(path: item.path, reason: "duplicate id \(item.key)"))
-            } else {
-                todo.append(item)
-            }
-        }
-
-        let meter = ProgressLine(total: todo.count, label: "indexing", enabled: progress)
-        let indexingStart = Date()
-        let embedder = model.embedder(batchSize: max(1, options.batchSize), threads: max(1, options.threads))
-        try embedder.run(todo.map(\.file.url)) { batch in
-            for failure in batch.failures {
-                summary.skipped.append(Dataset.Problem(path: todo[failure.index].path, error: failure.error))
-            }
-            if batch.count > 0 {
-                let items = batch.indices.map { todo[$0] }
-                try batch.embeddings.withUnsafeBufferPointer { rows in
-                    try writer.append(rows: rows, classNames: items.map { dataset.classNames[Int($0.label!)] },
-                                      ids: items.map(\.key))
+            } else if let label = dataset.className(of: item) {
+                if seen.insert(item.key).inserted {
+                    work.append(index)
+                    labels.append(writer.classID(for: label))
+                } else {
+                    summary.skipped.append(Dataset.Problem(path: item.path, reason: "duplicate id \(item.key)"))
                 }
-                summary.indexed += items.count
+            } else {
+                summary.skipped.append(Dataset.Problem(path: item.path, reason: "no class (a labelled dataset is needed)"))
             }
-            meter.advance(by: batch.count + batch.failures.count)
         }
-        try writer.finish()
-        summary.indexingSeconds = Date().timeIntervalSince(indexingStart)
-        meter.finish()
-        summary.rows = writer.manifest.rowCount
-        summary.classes = writer.manifest.classes.filter { !$0.removed }.count
-        summary.seconds = Date().timeIntervalSince(clock)
-        return summary
+        let header = BuildPlan.Header(manifest: writer.manifest, rowsPerShard: writer.rowsPerShard,
+                                      datasetItems: dataset.items.count, datasetDigest: BuildPlan.digest(dataset))
+        return BuildPlan(header: header, work: work, labels: labels)
     }
 }

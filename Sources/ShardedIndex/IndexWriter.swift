@@ -13,9 +13,12 @@ public final class IndexWriter {
     public let rowsPerShard: Int
     /// Rows appended so far whose norm was not 1 (they were normalized).
     public private(set) var renormalizedRows = 0
+    /// `nextShard` when this writer opened the index: shards other processes write for it (see `adopt`)
+    /// are numbered from here, above every file the opening cleaned.
+    public let firstNewShard: Int
 
     private var pending: PendingShard
-    private var sums: PrototypeSums
+    private(set) var sums: PrototypeSums
     /// Live class name → id, so that naming a class costs a hash look-up, not a scan of the class table
     /// (rows are appended by class name, millions of times, over tens of thousands of classes).
     private var liveClassIDs: [String: Int32] = [:]
@@ -74,6 +77,7 @@ public final class IndexWriter {
         self.manifest = manifest
         self.lock = lock
         self.sums = sums
+        firstNewShard = manifest.nextShard
         rowsPerShard = max(1, shardSizeLimit / (manifest.dimension * manifest.dtype.byteWidth))
         pending = PendingShard(dimension: manifest.dimension, dtype: manifest.dtype, capacity: rowsPerShard)
         for entry in manifest.classes where !entry.removed { liveClassIDs[entry.name] = entry.id }
@@ -127,7 +131,7 @@ public final class IndexWriter {
     /// `allowEmpty`, which writes a shard of zero rows).
     public func commit(allowEmpty: Bool = false) throws {
         guard !pending.isEmpty || allowEmpty else { return }
-        let name = String(format: "shards/%06d.h5", manifest.nextShard)
+        let name = IndexPaths.shardName(manifest.nextShard)
         let entry = try pending.write(named: name, in: directory)
         pending.withBlock { sums.add($0) }
         var next = manifest
@@ -136,10 +140,13 @@ public final class IndexWriter {
         next.nextShard += 1
         for label in pending.labels { next.classes[Int(label)].rows += 1 }
         pending.removeAll()
-        // Rewriting the prototypes costs classes × d floats: do it when that is no more than the shard
-        // just written, and always at `finish`. Readers add the shards the file does not cover yet.
-        let prototypesBytes = next.classes.count * next.dimension * 4
-        try publish(next, withPrototypes: prototypesBytes <= max(entry.rows, 1) * next.dimension * next.dtype.byteWidth)
+        try publish(next, withPrototypes: Self.prototypesDue(next, after: entry))
+    }
+
+    /// Rewriting the prototypes costs classes × d floats: it is due when that is no more than the shard just
+    /// written (and always at `finish`). Readers add the shards the file does not cover yet.
+    static func prototypesDue(_ next: Manifest, after entry: Manifest.Shard) -> Bool {
+        next.classes.count * next.dimension * 4 <= max(entry.rows, 1) * next.dimension * next.dtype.byteWidth
     }
 
     /// Commits the pending rows and brings the prototypes up to date. The writer stays usable.

@@ -2,12 +2,13 @@ import Foundation
 import ShardedIndex
 
 extension Commands {
-    /// `cbr index build` / `index add`: indexes `dataset`, lists what was skipped, prints the summary.
+    /// `cbr index build` / `index add`: indexes `dataset`, lists what was skipped (each rank its own), and
+    /// rank 0 prints the summary of the whole build.
     public static func indexImages(_ dataset: Dataset, index: URL, model: URL?, options: IndexBuilder.Options,
-                                   console: Console) throws {
-        let summary = try IndexBuilder.run(dataset, index: index, model: model, options: options)
+                                   cluster: any Cluster = SingleProcess(), console: Console) throws {
+        let summary = try IndexBuilder.run(dataset, index: index, model: model, options: options, cluster: cluster)
         try report(summary.skipped, on: console)
-        try console.print(summary.report)
+        if cluster.isRoot { try console.print(summary.report) }
     }
 
     /// `cbr index info`: the index described (and verified, and its classes listed, when asked).
