@@ -29,7 +29,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
                 batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self),
                 decode: embedding.decode),
-                format: format, out: out, console: console)
+                format: format, out: out, console: console, cluster: cluster)
         }
     }
 }

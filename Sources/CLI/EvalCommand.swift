@@ -32,7 +32,7 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
             try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                   rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
                                   batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
-                                  decode: embedding.decode, console: console)
+                                  decode: embedding.decode, console: console, cluster: cluster)
         }
     }
 }

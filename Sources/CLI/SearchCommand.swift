@@ -34,7 +34,8 @@ public struct SearchCommand<Host: CommandHost>: ParsableCommand {
     public func run() throws {
         try Host.run { console, cluster in
             try Commands.search(queries, dataset: dataset, index: URL(fileURLWithPath: index), k: k, out: out,
-                                inMemory: inMemory, blockRows: blockRows, verify: !noVerify, console: console)
+                                inMemory: inMemory, blockRows: blockRows, verify: !noVerify, console: console,
+                                cluster: cluster)
         }
     }
 }

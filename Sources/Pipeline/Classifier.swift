@@ -7,6 +7,11 @@ import ShardedIndex
 /// Classification by retrieval over a built index: query embeddings are searched (exact top-k), each
 /// query's neighbours are aggregated per class, and a threshold turns a weak best class into `unknown`.
 /// Work is per batch of queries, so memory does not grow with the number of images classified.
+///
+/// On a cluster of several ranks (`cbr-mpi`), each rank opens only its shards (`ShardAssignment`), the
+/// query images of each search batch are split among the ranks to embed and then shared, every rank
+/// searches its shards, and rank 0 merges the lists, aggregates and reports; the other ranks report only
+/// the images they failed to decode.
 public final class Classifier {
     public struct Options: Sendable {
         /// Classes reported per image.
@@ -40,7 +45,8 @@ public final class Classifier {
         }
     }
 
-    /// Indexes up to this many bytes of embeddings are loaded in memory; larger ones are streamed per batch.
+    /// Indexes (a rank's part of them) up to this many bytes of embeddings are loaded in memory; larger
+    /// ones are streamed per batch.
     public static let inMemoryLimit = 2 << 30
 
     public let index: URL
@@ -48,12 +54,15 @@ public final class Classifier {
     public let model: EmbeddingModel
     public let classes: ClassTable
     public let options: Options
+    public let cluster: any Cluster
     private let reader: ShardedIndexReader
     private let prototypes: InMemoryRows?
     private let mask: LabelMask
 
     /// `prototypes`: load the class prototypes even when `options.rule` does not use them (for `rank(rules:)`).
-    public init(index: URL, model explicit: URL?, options: Options, prototypes wanted: Bool = false) throws {
+    /// `cluster`: the ranks sharing the work (one process by default); every rank constructs its classifier.
+    public init(index: URL, model explicit: URL?, options: Options, prototypes wanted: Bool = false,
+                cluster: any Cluster = SingleProcess()) throws {
         // The same limits as the command line's, for callers of the library (a batch of 0 would trap).
         try Limits.check(options.k, "k", Limits.neighbours)
         try Limits.check(options.top, "top", Limits.top)
@@ -61,16 +70,16 @@ public final class Classifier {
         try Limits.check(options.threads, "threads", Limits.threads)
         try Limits.check(options.searchBatch, "search batch", Limits.searchBatch)
         try Limits.checkFinite(options.threshold, "threshold")
-        let manifest = try Manifest.load(from: index)
-        let bytes = manifest.rowCount * manifest.dimension * manifest.dtype.byteWidth
-        reader = try ShardedIndexReader(directory: index, mode: bytes <= Self.inMemoryLimit ? .inMemory : .streaming)
+        reader = try ShardedIndexReader.part(of: index, cluster: cluster, inMemory: nil, inMemoryLimit: Self.inMemoryLimit)
+        self.cluster = cluster
         self.index = index
         self.manifest = reader.manifest
         self.options = options
         model = try EmbeddingModel.forIndex(reader.manifest, index: index, explicit: explicit)
         classes = ClassTable(reader.manifest.classes.filter { !$0.removed }.map { ($0.id, $0.name) })
         mask = LabelMask(removed: reader.removedMask)
-        if options.rule.usesPrototypes || wanted {
+        // Rank 0 alone searches the prototypes (classes × d: small).
+        if (options.rule.usesPrototypes || wanted) && cluster.isRoot {
             prototypes = try InMemoryRows(float32: try reader.prototypes(),
                                           labels: (0..<Int32(reader.manifest.classes.count)).map { $0 },
                                           dimension: reader.manifest.dimension)
@@ -80,14 +89,24 @@ public final class Classifier {
     }
 
     /// Each query's ranking of classes (best first, at most `top`), for `count` L2-normalized embeddings.
+    /// On a cluster: collective, with the same embeddings on every rank; the rankings are rank 0's, the
+    /// other ranks get none.
     public func rank(_ embeddings: [Float], count: Int) throws -> [[ClassScore]] {
         try rank(embeddings, count: count, rules: [options.rule], top: options.top)[0]
     }
 
     /// The rankings under each of `rules` (one search over the rows, one over the prototypes if needed).
+    /// On a cluster: collective (every rank searches its shards, rank 0 merges and aggregates); ranks other
+    /// than 0 get an empty ranking list per rule.
     public func rank(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int) throws -> [[[ClassScore]]] {
         let search = SearchOptions(k: options.k, threads: options.threads, mask: mask)
+        // Every rank makes the same collective calls: the rules are the same everywhere.
         var rows: SearchResults?
+        if rules.contains(where: { !$0.usesPrototypes }) {
+            rows = try SearchGather.merged(try ExactSearch.search(queries: embeddings, in: reader, options: search),
+                                           cluster: cluster, rowCount: manifest.rowCount, classCount: manifest.classes.count)
+        }
+        guard cluster.isRoot else { return rules.map { _ in [] } }
         var centres: SearchResults?
         return try rules.map { rule in
             let results: SearchResults
@@ -96,10 +115,9 @@ public final class Classifier {
                     throw PipelineError(file: index.path, reason: .prototypesNotLoaded)
                 }
                 if centres == nil { centres = try ExactSearch.search(queries: embeddings, in: prototypes, options: search) }
-                results = centres!
+                results = centres ?? SearchResults(queryCount: 0, k: options.k)
             } else {
-                if rows == nil { rows = try ExactSearch.search(queries: embeddings, in: reader, options: search) }
-                results = rows!
+                results = rows ?? SearchResults(queryCount: 0, k: options.k)
             }
             return Self.rank(results, count: count, aggregator: Aggregator(rule: rule, classes: classes), top: top)
         }
@@ -125,39 +143,31 @@ public final class Classifier {
             .map { (classes.label($0), $0.score) }
     }
 
-    /// Classifies the images at `files` batch by batch: `result` gets each decoded image's path (as given)
-    /// and predictions in input order, `failure` each image that could not be decoded. Returns the number
-    /// of failures.
+    /// Classifies the images at `files` search batch by search batch: `result` gets each decoded image's
+    /// path (as given) and predictions in input order, `failure` each image that could not be decoded.
+    /// Returns the number of failures. On a cluster: collective, with the same files on every rank; rank 0
+    /// gets every result, each rank the failures of the images it decoded (and counts only those).
     @discardableResult
     public func classify(_ files: [DiskPath], progress: Bool = isatty(STDERR_FILENO) == 1,
                          result: (String, [(name: String, score: Float)]) throws -> Void,
                          failure: (Dataset.Problem) throws -> Void) throws -> Int {
         let paths = files.map(\.description)
-        let meter = ProgressLine(total: paths.count, label: "classifying", enabled: progress)
-        let d = manifest.dimension
+        let meter = ProgressLine(total: paths.count, label: "classifying", enabled: progress && cluster.isRoot)
         var failures = 0
-        var pending: [Float] = []
-        var pendingPaths: [Int] = []
-        pending.reserveCapacity(options.searchBatch * d)
-        func searchPending() throws {
-            guard !pendingPaths.isEmpty else { return }
-            for (index, ranking) in zip(pendingPaths, try rank(pending, count: pendingPaths.count)) {
+        let queries = SearchQueries(cluster: cluster, embedder: model.embedder(batchSize: options.batchSize, threads: options.threads,
+                                                                               decode: options.decode),
+                                    searchBatch: options.searchBatch, dimension: manifest.dimension)
+        try queries.run(files.map(\.url), failure: { index, error in
+            // A failed image is reported at once; its neighbours' results follow at the end of the search batch.
+            failures += 1
+            try failure(Dataset.Problem(path: paths[index], error: error))
+        }) { batch in
+            let rankings = try rank(batch.embeddings, count: batch.indices.count)
+            for (index, ranking) in zip(batch.indices, rankings) {
                 try result(paths[index], predictions(ranking))
             }
-            meter.advance(by: pendingPaths.count)
-            pending.removeAll(keepingCapacity: true)
-            pendingPaths.removeAll(keepingCapacity: true)
+            meter.advance(by: batch.files.count)
         }
-        try model.embedder(batchSize: options.batchSize, threads: options.threads, decode: options.decode).run(files.map(\.url)) { batch in
-            // A failed image is reported at once; its neighbours' results follow at the next search, in input order.
-            for f in batch.failures { try failure(Dataset.Problem(path: paths[f.index], error: f.error)) }
-            failures += batch.failures.count
-            meter.advance(by: batch.failures.count)
-            pending.append(contentsOf: batch.embeddings.prefix(batch.count * d))
-            pendingPaths.append(contentsOf: batch.indices)
-            if pendingPaths.count >= options.searchBatch { try searchPending() }
-        }
-        try searchPending()
         meter.finish()
         return failures
     }

@@ -35,7 +35,11 @@ public enum Evaluator {
 
     public struct Result: Sendable {
         public var reports: [Report]
+        /// Every query that failed (the dataset's problems first, then images in input order); on a
+        /// cluster, rank 0's holds every rank's, the others' their own.
         public var failures: [Dataset.Problem]
+        /// The failures this process met itself, which it reports (all of `failures` in one process).
+        public var ownFailures: [Dataset.Problem]
         public var seconds: Double
 
         public var json: String {
@@ -69,37 +73,48 @@ public enum Evaluator {
         }
     }
 
+    /// Classifies `dataset` under each of `rules` and measures them. On a cluster: collective, every rank
+    /// with the same dataset; the images of each search batch are embedded across the ranks and each rank
+    /// searches its shards (see `Classifier`). Rank 0's result holds the reports and the dataset's problems,
+    /// every rank's the images it failed to decode (the other ranks' reports are empty).
     public static func run(_ dataset: Dataset, index: URL, model: URL?, rules: [AggregationRule], k: Int,
                            targetPrecision: Double?, batchSize: Int, threads: Int, decode: DecodeMode = .exact,
+                           searchBatch: Int = Classifier.Options().searchBatch,
+                           cluster: any Cluster = SingleProcess(),
                            progress: Bool = isatty(STDERR_FILENO) == 1) throws -> Result {
         let clock = Date()
         let rules = rules.isEmpty ? [.max] : rules
         let classifier = try Classifier(index: index, model: model, options: .init(
-            top: 5, k: k, rule: rules[0], batchSize: batchSize, threads: threads, decode: decode),
-            prototypes: rules.contains { $0.usesPrototypes })
+            top: 5, k: k, rule: rules[0], batchSize: batchSize, searchBatch: searchBatch, threads: threads,
+            decode: decode),
+            prototypes: rules.contains { $0.usesPrototypes }, cluster: cluster)
         let truths = dataset.classNames.map { classifier.classes.id(of: $0) }
         let items = dataset.items
         var outcomes = [[QueryOutcome]](repeating: [], count: rules.count)
-        var failures = dataset.problems
-        let meter = ProgressLine(total: items.count, label: "evaluating", enabled: progress)
-        try classifier.model.embedder(batchSize: batchSize, threads: threads, decode: decode).run(items.map(\.file.url)) { batch in
-            for f in batch.failures { failures.append(Dataset.Problem(path: items[f.index].path, error: f.error)) }
-            if batch.count > 0 {
-                let rankings = try classifier.rank(batch.embeddings, count: batch.count, rules: rules, top: 5)
-                for (r, perQuery) in rankings.enumerated() {
-                    for (index, ranking) in zip(batch.indices, perQuery) {
-                        outcomes[r].append(QueryOutcome(truth: items[index].label.flatMap { truths[Int($0)] }, ranking: ranking))
-                    }
+        var failed: [(index: Int, problem: Dataset.Problem)] = []
+        let meter = ProgressLine(total: items.count, label: "evaluating", enabled: progress && cluster.isRoot)
+        let queries = SearchQueries(cluster: cluster, embedder: classifier.model.embedder(batchSize: batchSize, threads: threads,
+                                                                                          decode: decode),
+                                    searchBatch: searchBatch, dimension: classifier.manifest.dimension)
+        try queries.run(items.map(\.file.url), failure: { index, error in
+            failed.append((index, Dataset.Problem(path: items[index].path, error: error)))
+        }) { batch in
+            let rankings = try classifier.rank(batch.embeddings, count: batch.indices.count, rules: rules, top: 5)
+            for (r, perQuery) in rankings.enumerated() {
+                for (index, ranking) in zip(batch.indices, perQuery) {
+                    outcomes[r].append(QueryOutcome(truth: items[index].label.flatMap { truths[Int($0)] }, ranking: ranking))
                 }
             }
-            meter.advance(by: batch.count + batch.failures.count)
+            meter.advance(by: batch.files.count)
         }
         meter.finish()
-        let reports = zip(rules, outcomes).map { rule, outcomes in
+        let reports = !cluster.isRoot ? [] : zip(rules, outcomes).map { rule, outcomes in
             report(Evaluation(outcomes, targetPrecision: targetPrecision), rule: rule, k: k,
                    targetPrecision: targetPrecision, classes: classifier.classes)
         }
-        return Result(reports: reports, failures: failures, seconds: Date().timeIntervalSince(clock))
+        let own = (cluster.isRoot ? dataset.problems : []) + failed.map(\.problem)
+        let all = try FailedQueries.gathered(failed, cluster: cluster, items: items.count).map { dataset.problems + $0 } ?? own
+        return Result(reports: reports, failures: all, ownFailures: own, seconds: Date().timeIntervalSince(clock))
     }
 
     static func report(_ e: Evaluation, rule: AggregationRule, k: Int, targetPrecision: Double?, classes: ClassTable) -> Report {

@@ -92,6 +92,15 @@ public struct SearchResults: Sendable {
         labels = [Int32](repeating: -1, count: queryCount * k)
     }
 
+    /// Flat arrays whose lengths the caller has checked (`queryCount × k` each).
+    init(checkedQueryCount queryCount: Int, k: Int, scores: [Float], rows: [Int64], labels: [Int32]) {
+        self.queryCount = queryCount
+        self.k = k
+        self.scores = scores
+        self.rows = rows
+        self.labels = labels
+    }
+
     /// The neighbours of query `query`, best first (padding included).
     public func neighbors(of query: Int) -> [Neighbor] {
         (query * k ..< (query + 1) * k).map { Neighbor(score: scores[$0], row: rows[$0], label: labels[$0]) }

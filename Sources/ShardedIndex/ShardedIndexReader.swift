@@ -7,6 +7,10 @@ import Foundation
 ///   background thread while the current one is searched; memory stays at two blocks whatever the index size.
 /// - `inMemory`: every row is loaded once at open; blocks are views of that memory.
 ///
+/// `shards` restricts the reader to some of the manifest's shards (a rank's part of a distributed search):
+/// blocks keep their global row numbers, so results over disjoint parts merge into the whole index's
+/// (`SearchResults.merged`). Blocks never cross a shard boundary in either mode.
+///
 /// Checksums: in-memory mode verifies every shard at open; streaming mode verifies each shard the first
 /// time a pass reads it to the end (a mismatch fails that pass with `IndexError.corruptShard`).
 public final class ShardedIndexReader: RowBlockSource {
@@ -16,15 +20,34 @@ public final class ShardedIndexReader: RowBlockSource {
     public let manifest: Manifest
     public let mode: Mode
     private let state: StreamState
+    private let selection: ShardSelection
     private let memory: LoadedRows?
 
-    public init(directory: URL, mode: Mode = .streaming, verifyChecksums: Bool = true) throws {
-        self.directory = directory
-        manifest = try Manifest.load(from: directory)
-        self.mode = mode
-        state = StreamState(directory: directory, manifest: manifest, verify: verifyChecksums)
-        memory = mode == .inMemory ? try LoadedRows(state) : nil
+    /// `shards`: manifest indices of the shards to read (nil: all of them).
+    public convenience init(directory: URL, mode: Mode = .streaming, verifyChecksums: Bool = true, shards: [Int]? = nil) throws {
+        try self.init(directory: directory, manifest: try Manifest.load(from: directory), mode: mode,
+                      verifyChecksums: verifyChecksums, shards: shards)
     }
+
+    /// A reader of `manifest`, loaded from the index at `directory` beforehand (to pick `shards` and the
+    /// mode from it); it is checked again as `Manifest.load` checks it, so a hand-made one cannot lead outside.
+    public init(directory: URL, manifest: Manifest, mode: Mode = .streaming, verifyChecksums: Bool = true,
+                shards: [Int]? = nil) throws {
+        let url = Manifest.url(in: directory)
+        try manifest.validate(url)
+        try IndexPaths.check(manifest, in: directory, manifestURL: url)
+        self.directory = directory
+        self.manifest = manifest
+        self.mode = mode
+        selection = try shards.map { try ShardSelection($0, of: manifest) } ?? ShardSelection(all: manifest)
+        state = StreamState(directory: directory, manifest: manifest, verify: verifyChecksums)
+        memory = mode == .inMemory ? try LoadedRows(state, shards: selection.shards) : nil
+    }
+
+    /// The shards this reader reads (manifest indices, ascending).
+    public var shards: [Int] { selection.shards }
+    /// Rows in those shards (`rowCount` is the whole index's, the range of global row numbers).
+    public var selectedRowCount: Int { selection.rowCount(manifest) }
 
     public var dimension: Int { manifest.dimension }
     public var rowCount: Int { manifest.rowCount }
@@ -40,7 +63,7 @@ public final class ShardedIndexReader: RowBlockSource {
         precondition(maxRows > 0, "maxRows must be positive")
         if let memory { return try memory.forEachBlock(maxRows: maxRows, body) }
         let state = self.state
-        try BlockStream.run(BlockPlan.make(manifest.shards, maxRows: maxRows), maxRows: maxRows,
+        try BlockStream.run(selection.plans(manifest, maxRows: maxRows), maxRows: maxRows,
                             dimension: dimension, dtype: dtype, fill: { try state.fill($0, $1) }, body)
     }
 

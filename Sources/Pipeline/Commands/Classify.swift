@@ -5,11 +5,19 @@ import Imaging
 extension Commands {
     /// `cbr classify`: the images found in `inputs`, classified against `index`; predictions as CSV or JSON
     /// Lines on standard output or in `out` (written whole under a temporary name, then renamed).
+    /// On a cluster every rank runs it: rank 0 reports the inputs that are missing and writes the output,
+    /// each rank reports the images it failed to decode.
     public static func classify(_ inputs: [String], index: URL, model: URL?, options: Classifier.Options,
-                                format: PredictionWriter.Format, out: String?, console: Console) throws {
+                                format: PredictionWriter.Format, out: String?, console: Console,
+                                cluster: any Cluster = SingleProcess()) throws {
         let dataset = Dataset.unlabelled(inputs)
+        guard cluster.isRoot else {
+            let classifier = try Classifier(index: index, model: model, options: options, cluster: cluster)
+            try classifier.classify(dataset.items.map(\.file), result: { _, _ in }, failure: { try console.failure($0) })
+            return
+        }
         try report(dataset.problems, on: console)
-        let classifier = try Classifier(index: index, model: model, options: options)
+        let classifier = try Classifier(index: index, model: model, options: options, cluster: cluster)
         func run(_ destination: TextOutput) throws {
             let writer = PredictionWriter(destination, format: format)
             try classifier.classify(dataset.items.map(\.file), result: { file, predictions in
@@ -28,15 +36,17 @@ extension Commands {
     }
 
     /// `cbr eval`: a labelled query set classified against `index` under each rule; the report (text or
-    /// JSON) on standard output, queries that failed listed.
+    /// JSON) on standard output, queries that failed listed. On a cluster every rank runs it: each lists
+    /// the queries it failed, rank 0 prints the report.
     public static func evaluate(_ dataset: Dataset, index: URL, model: URL?, rules: String,
                                 k: Int, targetPrecision: Double?, json: Bool, batchSize: Int, threads: Int,
-                                decode: DecodeMode = .exact, console: Console) throws {
+                                decode: DecodeMode = .exact, console: Console,
+                                cluster: any Cluster = SingleProcess()) throws {
         let result = try Evaluator.run(dataset, index: index, model: model, rules: try aggregationRules(rules),
                                        k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads,
-                                       decode: decode)
-        try report(result.failures, on: console)
-        try console.print(json ? result.json : result.summary)
+                                       decode: decode, cluster: cluster)
+        try report(result.ownFailures, on: console)
+        if cluster.isRoot { try console.print(json ? result.json : result.summary) }
     }
 }
 

@@ -5,12 +5,17 @@ import ShardedIndex
 extension Commands {
     /// `cbr search`: exact top-k of the query embeddings in `queries` against `index`, written as HDF5 to
     /// `out` (under a temporary name, renamed when complete). Queries must be finite; those that are not
-    /// unit length are normalized (a note says how many).
+    /// unit length are normalized (a note says how many). On a cluster every rank reads the queries and
+    /// searches its shards; rank 0 merges the lists and writes `out`.
     public static func search(_ queries: String, dataset: String?, index: URL, k: Int, out: String, inMemory: Bool,
-                              blockRows: Int, verify: Bool, console: Console) throws {
-        let output = try AtomicOutput(out)
-        let reader = try ShardedIndexReader(directory: index, mode: inMemory ? .inMemory : .streaming,
-                                            verifyChecksums: verify)
+                              blockRows: Int, verify: Bool, console: Console, cluster: any Cluster = SingleProcess()) throws {
+        // `out` is checked before the search. On a cluster it is reserved again only once every rank's
+        // results are in: a job that another rank's error ends (MPI kills rank 0 where it waits) leaves no
+        // temporary file behind.
+        let early = cluster.isRoot ? try AtomicOutput(out) : nil
+        if cluster.size > 1 { early?.abandon() }
+        let reader = try ShardedIndexReader.part(of: index, cluster: cluster, inMemory: inMemory,
+                                                 inMemoryLimit: Classifier.inMemoryLimit, verifyChecksums: verify)
         let source = try EmbeddingSources.open(queries, dataset: dataset, defaults: ["embeddings", "queries", "test"])
         guard source.dimension == reader.dimension else {
             throw IndexError.dimensionMismatch(URL(fileURLWithPath: source.path), expected: reader.dimension, found: source.dimension)
@@ -28,10 +33,13 @@ extension Commands {
             let norm = matrix[(q * d)..<((q + 1) * d)].reduce(0) { $0 + $1 * $1 }.squareRoot()
             return abs(norm - 1) > 1e-3
         }.count
-        if unnormalized > 0 { try console.note("\(unnormalized) of \(source.count) queries were not unit length and were normalized") }
+        if unnormalized > 0, cluster.isRoot { try console.note("\(unnormalized) of \(source.count) queries were not unit length and were normalized") }
         let options = SearchOptions(k: k, blockRows: blockRows, normalizeQueries: true,
                                     mask: LabelMask(removed: reader.removedMask))
-        let results = try ExactSearch.search(queries: matrix, in: reader, options: options)
+        let partial = try ExactSearch.search(queries: matrix, in: reader, options: options)
+        guard let results = try SearchGather.merged(partial, cluster: cluster, rowCount: reader.rowCount,
+                                                    classCount: reader.classes.count) else { return }
+        let output = try early.flatMap { cluster.size > 1 ? nil : $0 } ?? AtomicOutput(out)
         try AtomicOutput.commit(output) { output in
             try output.closeDescriptor()
             let file = try H5File.create(at: output.temporary.description, overwrite: true)
