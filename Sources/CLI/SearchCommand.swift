@@ -25,16 +25,21 @@ public struct SearchCommand<Host: CommandHost>: ParsableCommand {
     @Flag(help: "Load the whole index in memory first (default: stream it in blocks).") public var inMemory = false
     @Option(help: "Index rows per streamed block (1…\(Limits.rows.upperBound)).") public var blockRows = ExactSearch.defaultBlockRows
     @Flag(help: "Skip the shard checksum verification (CRC-32 of every row, once per run).") public var noVerify = false
+    @Option(help: "Search threads (1…\(Limits.threads.upperBound); default: every core, shared equally by the cbr-mpi ranks on one machine).")
+    public var threads: Int?
+    @Flag(help: "Print the scan time (slowest rank) and the time to merge the ranks' lists as a note.") public var timings = false
 
     public func validate() throws {
         try checkOption(k, "--k", Limits.neighbours)
         try checkOption(blockRows, "--block-rows", Limits.rows)
+        if let threads { try checkOption(threads, "--threads", Limits.threads) }
     }
 
     public func run() throws {
         try Host.run { console, cluster in
             try Commands.search(queries, dataset: dataset, index: URL(fileURLWithPath: index), k: k, out: out,
-                                inMemory: inMemory, blockRows: blockRows, verify: !noVerify, console: console,
+                                inMemory: inMemory, blockRows: blockRows, verify: !noVerify,
+                                threads: threads ?? Host.defaultThreads, timings: timings, console: console,
                                 cluster: cluster)
         }
     }

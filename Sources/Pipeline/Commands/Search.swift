@@ -7,8 +7,12 @@ extension Commands {
     /// `out` (under a temporary name, renamed when complete). Queries must be finite; those that are not
     /// unit length are normalized (a note says how many). On a cluster every rank reads the queries and
     /// searches its shards; rank 0 merges the lists and writes `out`.
+    /// `threads`: search threads of this process. `timings`: a note on rank 0 with the scan time (slowest
+    /// rank) and the time to gather and merge the ranks' lists (measured after a barrier, so it is the
+    /// exchange and the merge alone).
     public static func search(_ queries: String, dataset: String?, index: URL, k: Int, out: String, inMemory: Bool,
-                              blockRows: Int, verify: Bool, console: Console, cluster: any Cluster = SingleProcess()) throws {
+                              blockRows: Int, verify: Bool, threads: Int = ExactSearch.defaultThreads, timings: Bool = false,
+                              console: Console, cluster: any Cluster = SingleProcess()) throws {
         // `out` is checked before the search. On a cluster it is reserved again only once every rank's
         // results are in: a job that another rank's error ends (MPI kills rank 0 where it waits) leaves no
         // temporary file behind.
@@ -34,11 +38,25 @@ extension Commands {
             return abs(norm - 1) > 1e-3
         }.count
         if unnormalized > 0, cluster.isRoot { try console.note("\(unnormalized) of \(source.count) queries were not unit length and were normalized") }
-        let options = SearchOptions(k: k, blockRows: blockRows, normalizeQueries: true,
+        let options = SearchOptions(k: k, blockRows: blockRows, threads: threads, normalizeQueries: true,
                                     mask: LabelMask(removed: reader.removedMask))
+        let scanStart = Date()
         let partial = try ExactSearch.search(queries: matrix, in: reader, options: options)
-        guard let results = try SearchGather.merged(partial, cluster: cluster, rowCount: reader.rowCount,
-                                                    classCount: reader.classes.count) else { return }
+        let scanMicroseconds = Int(Date().timeIntervalSince(scanStart) * 1e6)
+        var slowestScan = scanMicroseconds
+        if timings {
+            slowestScan = try cluster.maximum(scanMicroseconds)
+            try cluster.barrier()
+        }
+        let mergeStart = Date()
+        let merged = try SearchGather.merged(partial, cluster: cluster, rowCount: reader.rowCount,
+                                             classCount: reader.classes.count)
+        if timings, cluster.isRoot {
+            try console.note(String(format: "search timings: scan %.3f s, merge %.6f s (%d queries, k = %d, %d rank%@)",
+                                    Double(slowestScan) / 1e6, Date().timeIntervalSince(mergeStart), source.count, k,
+                                    cluster.size, cluster.size == 1 ? "" : "s"))
+        }
+        guard let results = merged else { return }
         let output = try early.flatMap { cluster.size > 1 ? nil : $0 } ?? AtomicOutput(out)
         try AtomicOutput.commit(output) { output in
             try output.closeDescriptor()

@@ -79,8 +79,12 @@ struct MPISearchTests {
         #expect(expected.rows.count == 200 * 25 && expected.rows.allSatisfy { $0 >= 0 && $0 < c.rows })
         for ranks in [1, 2, 3] {
             let path = out.appendingPathComponent("np\(ranks).h5").path
-            let run = try CLIRun.mpi(ranks: ranks, ["search", queries.path, "--index", index.path, "--out", path] + extra)
+            // One search thread per rank (the benchmark's layout), with the timings note on rank 0.
+            let run = try CLIRun.mpi(ranks: ranks, ["search", queries.path, "--index", index.path, "--out", path,
+                                                    "--threads", "1", "--timings"] + extra)
             #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("cbr-mpi\(ranks > 1 ? ": rank 0" : ""): note: search timings: scan "), "\(run.stderr)")
+            #expect(run.stderr.contains("(200 queries, k = 25, \(ranks) rank"), "\(run.stderr)")
             #expect(run.stdout == single.stdout.replacingOccurrences(of: "single.h5", with: "np\(ranks).h5"), "\(ranks) ranks")
             let got = try RandomIndex.output(path)
             #expect(got.rows == expected.rows && got.labels == expected.labels && got.scores == expected.scores, "\(ranks) ranks")
