@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -160,6 +161,67 @@ enum POSIX {
     static func ignoreBrokenPipes() { _ = signal(SIGPIPE, SIG_IGN) }
 
     static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    // MARK: - Temporary files removed on SIGTERM, SIGINT and SIGHUP
+
+    /// Registers `path` (a temporary output) so that a terminating signal unlinks it before the process
+    /// ends; returns its slot for `forgetOnSignal`, or nil when every slot is taken (the file is then only
+    /// removed by an orderly exit). The first call installs the handlers.
+    static func unlinkOnSignal(_ path: [UInt8]) -> Int? {
+        SignalCleanup.install()
+        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: path.count + 1)
+        for (i, byte) in path.enumerated() { copy[i] = CChar(bitPattern: byte) }
+        copy[path.count] = 0
+        for slot in 0..<SignalCleanup.capacity where SignalCleanup.claim(slot, copy) { return slot }
+        copy.deallocate()
+        return nil
+    }
+
+    /// The temporary file in `slot` was renamed or removed: a signal no longer unlinks it. The path's copy
+    /// is kept (a handler running on another thread may be reading it).
+    static func forgetOnSignal(_ slot: Int) { SignalCleanup.release(slot) }
+}
+
+/// A fixed table of C paths a terminating signal unlinks (mpirun ends the ranks of a failed job with
+/// SIGTERM; a user with ^C). The handler only reads the table and calls unlink(2), both safe in a signal
+/// handler, then lets the signal end the process as it would have.
+private enum SignalCleanup {
+    static let capacity = 64
+    nonisolated(unsafe) static let slots: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
+        let table = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
+        table.initialize(repeating: nil, count: capacity)
+        return table
+    }()
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var installed = false
+
+    static func install() {
+        lock.lock(); defer { lock.unlock() }
+        guard !installed else { return }
+        installed = true
+        _ = slots  // initialized before any handler can read it
+        for sig in [SIGTERM, SIGINT, SIGHUP] { _ = signal(sig, handle) }
+    }
+
+    static func claim(_ slot: Int, _ path: UnsafeMutablePointer<CChar>) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard slots[slot] == nil else { return false }
+        slots[slot] = path
+        return true
+    }
+
+    static func release(_ slot: Int) {
+        lock.lock(); defer { lock.unlock() }
+        slots[slot] = nil
+    }
+
+    private static let handle: @convention(c) (Int32) -> Void = { sig in
+        for slot in 0..<SignalCleanup.capacity {
+            if let path = SignalCleanup.slots[slot] { _ = Glibc.unlink(path) }
+        }
+        _ = signal(sig, SIG_DFL)
+        _ = raise(sig)
+    }
 }
 
 /// One real file or directory: its device and inode numbers.

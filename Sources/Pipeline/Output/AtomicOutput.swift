@@ -8,6 +8,8 @@ public final class AtomicOutput {
     public let temporary: DiskPath
     private var descriptor: Int32?
     private var finished = false
+    /// The temporary file's slot in the table a terminating signal cleans (POSIX.unlinkOnSignal).
+    private var signalSlot: Int?
 
     /// Reserves the temporary name (created empty). `path` must not end in `/`.
     public init(_ path: String) throws {
@@ -30,6 +32,7 @@ public final class AtomicOutput {
             do {
                 descriptor = try POSIX.createExclusive(candidate.bytes)
                 temporary = candidate
+                signalSlot = POSIX.unlinkOnSignal(candidate.bytes)
                 return
             } catch where error.alreadyExists && attempt < 100 {
                 attempt += 1
@@ -66,6 +69,7 @@ public final class AtomicOutput {
             }
             try POSIX.rename(temporary.bytes, to: path.bytes)
             finished = true
+            forgetSignalSlot()
         } catch let error as FileError {
             abandon()
             throw CLIError.write(path: path.description, reason: error.reason)
@@ -78,6 +82,12 @@ public final class AtomicOutput {
         descriptor = nil
         if !finished { POSIX.unlink(temporary.bytes) }
         finished = true
+        forgetSignalSlot()
+    }
+
+    private func forgetSignalSlot() {
+        if let slot = signalSlot { POSIX.forgetOnSignal(slot) }
+        signalSlot = nil
     }
 
     deinit { abandon() }
