@@ -54,6 +54,7 @@ def main():
     p.add_argument("--queries", type=int, default=1024)
     p.add_argument("--k", type=int, default=100)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--shard-rows", type=int, default=None, help="rows per shard of the landmark index (default: 256 MB)")
     p.add_argument("--merge-ranks", default="2,4,8")
     p.add_argument("--photos", help="a class-per-folder photo dataset for the indexing comparison")
     p.add_argument("--scratch", default=None)
@@ -71,7 +72,7 @@ def main():
     if not os.path.exists(os.path.join(index, "manifest.json")):
         print(f"building the landmark index (scale {a.scale}) ...", file=sys.stderr, flush=True)
         run([bench, "landmark", "--scale", str(a.scale), "--dtypes", "float32", "--queries", "16", "--repeats", "1",
-             "--keep", "--directory", root], env)
+             "--keep", "--directory", root] + (["--shard-rows", str(a.shard_rows)] if a.shard_rows else []), env)
     manifest = json.load(open(os.path.join(index, "manifest.json")))
     result["rows"], result["shards"] = manifest["rowCount"], len(manifest["shards"])
     result["classes"] = len(manifest["classes"])

@@ -25,24 +25,65 @@ extension SearchResults {
                 + "with \(q) queries × k = \(k)")
         }
         var result = SearchResults(queryCount: q, k: k)
+        var cursors = [Int](repeating: 0, count: parts.count)
         var entries: [Neighbor] = []
-        entries.reserveCapacity(parts.count * k)
         for query in 0..<q {
-            entries.removeAll(keepingCapacity: true)
-            let range = (query * k)..<((query + 1) * k)
-            for part in parts {
-                for i in range where part.rows[i] >= 0 {
-                    entries.append(Neighbor(score: part.scores[i], row: part.rows[i], label: part.labels[i]))
+            let base = query * k
+            // Each part's list is normally sorted with its padding last (a search's output): then a k-way
+            // merge of the heads gives the best k in k × parts steps. A list out of order is sorted instead.
+            guard parts.allSatisfy({ $0.isSorted(query: query) }) else {
+                entries.removeAll(keepingCapacity: true)
+                for part in parts {
+                    for i in base..<(base + k) where part.rows[i] >= 0 {
+                        entries.append(Neighbor(score: part.scores[i], row: part.rows[i], label: part.labels[i]))
+                    }
                 }
+                entries.sort { Neighbor.precedes($0.score, $0.row, $1.score, $1.row) }
+                for (j, e) in entries.prefix(k).enumerated() {
+                    result.scores[base + j] = e.score
+                    result.rows[base + j] = e.row
+                    result.labels[base + j] = e.label
+                }
+                continue
             }
-            entries.sort { Neighbor.precedes($0.score, $0.row, $1.score, $1.row) }
-            for (j, e) in entries.prefix(k).enumerated() {
-                result.scores[query * k + j] = e.score
-                result.rows[query * k + j] = e.row
-                result.labels[query * k + j] = e.label
+            for p in cursors.indices { cursors[p] = 0 }
+            for j in 0..<k {
+                var best = -1
+                for p in parts.indices where cursors[p] < k {
+                    let i = base + cursors[p]
+                    guard parts[p].rows[i] >= 0 else { continue }
+                    if best < 0 {
+                        best = p
+                    } else {
+                        let b = base + cursors[best]
+                        if Neighbor.precedes(parts[p].scores[i], parts[p].rows[i], parts[best].scores[b], parts[best].rows[b]) {
+                            best = p
+                        }
+                    }
+                }
+                guard best >= 0 else { break }  // every list exhausted: the rest stays padding
+                let i = base + cursors[best]
+                result.scores[base + j] = parts[best].scores[i]
+                result.rows[base + j] = parts[best].rows[i]
+                result.labels[base + j] = parts[best].labels[i]
+                cursors[best] += 1
             }
         }
         return result
+    }
+}
+
+extension SearchResults {
+    /// Whether query `query`'s list is in the search's order with its padding (row < 0) only at the end.
+    func isSorted(query: Int) -> Bool {
+        let base = query * k
+        var padding = false
+        for i in base..<(base + k) {
+            if rows[i] < 0 { padding = true; continue }
+            if padding { return false }
+            if i > base && !Neighbor.precedes(scores[i - 1], rows[i - 1], scores[i], rows[i]) { return false }
+        }
+        return true
     }
 }
 

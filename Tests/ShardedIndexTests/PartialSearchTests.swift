@@ -178,5 +178,10 @@ struct PartialSearchTests {
         #expect(throws: SearchResultsError.self) { try SearchResults(queryCount: 2, k: 3, scores: [1], rows: [1], labels: [1]) }
         #expect(throws: SearchResultsError.self) { try SearchResults(queryCount: Int.max, k: 2, scores: [], rows: [], labels: []) }
         #expect(try SearchResults.merged([]).queryCount == 0)
+        // Lists out of order (reversed, padding first) are sorted rather than merged head by head: same answer.
+        let reversed = try SearchResults(queryCount: 2, k: 3, scores: [-.infinity, 0.5, 0.9, 0.1, 0.7, 0.8],
+                                         rows: [-1, 9, 4, 3, 2, 1], labels: [-1, 1, 0, 2, 2, 2])
+        let unordered = try SearchResults.merged([reversed, b])
+        #expect(unordered.rows == m.rows && unordered.scores == m.scores && unordered.labels == m.labels)
     }
 }

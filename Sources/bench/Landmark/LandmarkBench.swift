@@ -22,6 +22,7 @@ struct LandmarkBench: ParsableCommand {
     @Option(help: "How the search reads the index: streaming or inMemory.") var mode = "streaming"
     @Option(help: "Search threads.") var threads = ExactSearch.defaultThreads
     @Option(help: "Timed searches per index (median reported).") var repeats = 2
+    @Option(help: "Rows per shard (default: 256 MB of embeddings).") var shardRows: Int?
     @Option(help: "Where to build (default: a fresh folder under the temporary directory).") var directory: String?
     @Flag(help: "Keep the built indexes.") var keep = false
     @Option(help: "Also write the results as JSON to this file.") var json: String?
@@ -44,7 +45,7 @@ struct LandmarkBench: ParsableCommand {
         var centres: [Float] = []
         let centreSeconds = Stopwatch.time { centres = data.classCentres() }
         let progress = ProgressLine(total: data.rows, label: "building", unit: "rows")
-        let build = try LandmarkBuild(data: data).run(into: root, dtypes: types, centres: centres) {
+        let build = try LandmarkBuild(data: data, shardRows: shardRows.map { max(1, $0) }).run(into: root, dtypes: types, centres: centres) {
             progress.advance(by: $0 - progress.done)
         }
         progress.finish()

@@ -14,6 +14,8 @@ struct LandmarkBuild {
     }
 
     let data: SyntheticLandmarks
+    /// Rows per shard (nil: the writer's 256 MB of embeddings).
+    var shardRows: Int? = nil
     let batchRows = 16_384
 
     /// Builds `dtypes` indexes under `root`; returns them and the seconds spent generating rows.
@@ -24,7 +26,8 @@ struct LandmarkBuild {
             let directory = root.appendingPathComponent(dtype.rawValue)
             try? FileManager.default.removeItem(at: directory)
             return try IndexWriter.create(at: directory, dimension: d, dtype: dtype,
-                                          model: .init(name: "synthetic-landmarks", checksum: "seed-\(data.seed)"))
+                                          model: .init(name: "synthetic-landmarks", checksum: "seed-\(data.seed)"),
+                                          shardSizeLimit: shardRows.map { $0 * d * dtype.byteWidth } ?? IndexWriter.defaultShardSizeLimit)
         }
         for c in 0..<data.classes {
             for writer in writers { _ = writer.classID(for: Self.className(c)) }
