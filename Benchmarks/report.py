@@ -79,6 +79,7 @@ def main():
     os.makedirs(plots, exist_ok=True)
     search, embed = load(folder, "search.json"), load(folder, "embed.json")
     landmark = load(folder, "landmark.json")
+    mpi = load(folder, "mpi.json")
     index_build, index_scan, index_search, index_images, index_jpeg = (
         load(folder, f"index-{n}.json") for n in ("build", "scan", "search", "images", "images-jpeg"))
     embeds = [e for e in (embed, load(folder, "embed-lite1.json"), load(folder, "embed-lite2.json")) if e]
@@ -143,6 +144,16 @@ def main():
         rows_n = report_rows(index_search)[0]["rows"]
         target(f"streaming search of {rows_n:,.0f} × 1280 float32: peak RSS (MB)", rss, 1536, fmt="{:.0f}",
                better="≤", shown="{:.0f}")
+    if mpi:
+        target(f"streamed landmark search ({mpi['rows']:,} rows): 2 ranks × 1 thread / 1 process × 2 threads (cbr-mpi)",
+               mpi["search"]["ratio_median"], 0.95)
+        if "index" in mpi:
+            target(f"indexing {mpi['index']['images']} JPEGs: 2 ranks × 1 thread / 1 process × 2 threads (cbr-mpi)",
+                   mpi["index"]["ratio_median"], 0.95)
+        for m in mpi["merge"]:
+            if m["ranks"] == 8:
+                target(f"merging {mpi['queries']} queries × k = {mpi['k']} from 8 ranks: % of the search time",
+                       100 * m["merge_share"], 2.0, fmt="{:.0f} %", better="≤", shown="{:.2f} %")
     out += ["## Targets (the project's performance goals, each a ratio against a peer in the same run)", "", table(["target", "measured", "target", ""], targets), ""]
 
     # --- search ------------------------------------------------------------------------------------
@@ -220,6 +231,24 @@ def main():
                 f"**{landmark['benchmark']}**", "",
                 table(landmark["columns"], [[cell(c) for c in row] for row in landmark["rows"]]), ""]
         out += [f"- {n}" for n in landmark.get("notes", [])] + [""]
+
+    # --- distributed -------------------------------------------------------------------------------
+    if mpi:
+        srch = mpi["search"]
+        out += ["## Distributed: cbr-mpi against cbr on this machine", "", f"_Measured {measured(folder, 'mpi.json')}._ "
+                f"`mpirun` on loopback (shared memory), {mpi['rows']:,} rows in {mpi['shards']} shards, "
+                f"{mpi['classes']:,} classes, {mpi['queries']} queries, k = {mpi['k']}, streaming; "
+                f"{mpi['rounds']} rounds interleaved, medians; the answers were checked identical every round.", "",
+                table(["layout", "search queries/s", "index images/s"],
+                      [["1 process × 2 threads (cbr)", f"{srch['single_qps']:.1f}",
+                        f"{mpi['index']['single_images_per_second']:.1f}" if "index" in mpi else "-"],
+                       ["2 ranks × 1 thread (mpirun -np 2 cbr-mpi)", f"{srch['mpi_qps']:.1f}",
+                        f"{mpi['index']['mpi_images_per_second']:.1f}" if "index" in mpi else "-"]]), "",
+                "Merge of the ranks' top-k lists (`search --timings`: gather and merge after a barrier; ranks beyond "
+                "2 are oversubscribed on the 2 cores, so this measures the exchange, not compute):", "",
+                table(["ranks", "scan s (slowest rank)", "merge ms", "share of the search"],
+                      [[str(m["ranks"]), f"{m['scan_seconds']:.2f}", f"{m['merge_seconds'] * 1e3:.1f}",
+                        f"{100 * m['merge_share']:.2f} %"] for m in mpi["merge"]]), ""]
 
     with open(os.path.join(folder, "RESULTS.md"), "w") as f:
         f.write("\n".join(out))
