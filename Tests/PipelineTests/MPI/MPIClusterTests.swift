@@ -62,4 +62,21 @@ struct MPITwoHostTests {
             #expect(hosts.reachedSecondHost)
         }
     }
+
+    @Test("classify over TCP between the two hosts gives cbr's answers")
+    func classify() throws {
+        switch try TwoHosts.make() {
+        case .failure(let reason):
+            print("skipped: network namespaces are not available here (\(reason))")
+        case .success(let hosts):
+            defer { hosts.tearDown() }
+            let (index, queries) = try ShardedPhotos.data.get()
+            let arguments = ["classify", queries.path, "--index", index.path, "--top", "3", "--k", "10", "--batch", "4"]
+            let single = try CLIRun.cbr(arguments)
+            let run = try hosts.mpirun(arguments)
+            #expect(run.status == 1 && single.status == 1, "\(run.stderr)")  // the broken query is listed by its rank
+            #expect(!single.stdout.isEmpty && run.stdout == single.stdout)
+            #expect(hosts.reachedSecondHost)
+        }
+    }
 }
