@@ -43,7 +43,8 @@ struct SignalCleanupTests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
-    @Test("cbr-mpi classify --out: another rank killed mid-run ends the job and rank 0 leaves no temporary file")
+    @Test("cbr-mpi classify --out: another rank killed mid-run ends the job and rank 0 leaves no temporary file",
+          .enabled(if: TestData.mpiBuilt, "built with CBR_NO_MPI=1"))
     func rankKilled() throws {
         let (index, queries) = try ShardedPhotos.data.get()
         let folder = try TestData.temporaryDirectory("cbr-signal-mpi")

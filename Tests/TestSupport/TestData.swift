@@ -70,6 +70,12 @@ extension TestData {
     /// `cbr-mpi`, built beside `cbr` wherever Open MPI's development files are installed.
     public static var cbrMPIBinary: URL { cbrBinary.deletingLastPathComponent().appendingPathComponent("cbr-mpi") }
 
+    /// Whether `cbr-mpi` is part of this build: always, unless MPI was left out on purpose (`CBR_NO_MPI=1`,
+    /// see Package.swift). Where it should be built and is missing, its tests fail rather than skip.
+    public static var mpiBuilt: Bool {
+        ProcessInfo.processInfo.environment["CBR_NO_MPI"].map { $0.isEmpty || $0 == "0" } ?? true
+    }
+
     /// Open MPI's launcher (Debian's openmpi-bin, which scripts/bootstrap installs).
     public static var mpirun: String { ProcessInfo.processInfo.environment["CBR_MPIRUN"] ?? "/usr/bin/mpirun" }
 }

@@ -6,7 +6,7 @@ import TestSupport
 /// `cbr-mpi index build` under a real `mpirun` (loopback, oversubscribed on 2 cores): the index equals
 /// `cbr index build`'s, and a rank SIGKILLed at random moments leaves an index that `--resume`, on another
 /// number of ranks, completes with every image exactly once.
-@Suite("cbr-mpi: index build, add, resume", .serialized)
+@Suite("cbr-mpi: index build, add, resume", .serialized, .enabled(if: TestData.mpiBuilt, "built with CBR_NO_MPI=1"))
 struct MPIBuildTests {
     static let flags = ["--batch", "4", "--shard-rows", "5", "--threads", "1"]
 

@@ -4,7 +4,7 @@ import TestSupport
 
 /// The MPI layer itself, through `cbr-mpi check` under a real `mpirun`: every collective and the messages
 /// the distributed commands use, verified by content on every rank; a failing rank ends the job.
-@Suite("cbr-mpi: MPI layer", .serialized)
+@Suite("cbr-mpi: MPI layer", .serialized, .enabled(if: TestData.mpiBuilt, "built with CBR_NO_MPI=1"))
 struct MPIClusterTests {
     @Test("every collective verified on 1, 2 and 3 ranks (3 oversubscribed on 2 cores)", arguments: [1, 2, 3])
     func check(ranks: Int) throws {
@@ -47,7 +47,7 @@ struct MPIClusterTests {
 }
 
 /// Ranks on two "machines" (network namespaces over a veth pair) talking TCP, as on a cluster.
-@Suite("cbr-mpi: two hosts over TCP", .serialized)
+@Suite("cbr-mpi: two hosts over TCP", .serialized, .enabled(if: TestData.mpiBuilt, "built with CBR_NO_MPI=1"))
 struct MPITwoHostTests {
     @Test("check passes with one rank per host, the second reached through the rsh agent")
     func check() throws {

@@ -6,7 +6,7 @@ import TestSupport
 /// `mpirun -np 1, 2, 3 cbr-mpi search | classify | eval` against single-process `cbr` on the same data:
 /// the same output (ids, classes, scores to the 6 decimals printed; search results bit for bit), each bad
 /// image reported once, the same exit code, and only rank 0 writing.
-@Suite("cbr-mpi: distributed search, classify and eval", .serialized)
+@Suite("cbr-mpi: distributed search, classify and eval", .serialized, .enabled(if: TestData.mpiBuilt, "built with CBR_NO_MPI=1"))
 struct MPISearchTests {
     @Test("classify: the same CSV, failures reported once, exit 1", arguments: [1, 2, 3])
     func classify(ranks: Int) throws {
