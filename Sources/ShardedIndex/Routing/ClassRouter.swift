@@ -1,0 +1,89 @@
+import Foundation
+
+/// Scores class prototypes to pick, per query, the classes whose rows a routed search ranks: one SGEMM
+/// of the queries against the `classes × d` prototype matrix (`ExactSearch` over it), top C classes kept.
+/// Classes that are removed or hold no rows are never routed.
+public struct ClassRouter: Sendable {
+    public let dimension: Int
+    /// Size of the class table the prototypes cover (class ids `0 ..< classCount`).
+    public let classCount: Int
+    private let prototypes: InMemoryRows
+    /// Classes never routed (removed, or empty).
+    let excluded: LabelMask
+
+    /// `prototypes`: `routable.count × dimension` L2-normalized class prototypes, row `c` for class id `c`.
+    public init(prototypes: [Float], dimension: Int, routable: [Bool]) throws {
+        guard dimension > 0, prototypes.count == routable.count * dimension else {
+            throw RoutingError.prototypeShape(values: prototypes.count, classes: routable.count, dimension: dimension)
+        }
+        guard Int32(exactly: routable.count) != nil else { throw RoutingError.tooManyClasses(routable.count) }
+        self.dimension = dimension
+        classCount = routable.count
+        self.prototypes = try InMemoryRows(float32: prototypes, labels: (0..<Int32(routable.count)).map { $0 },
+                                           dimension: dimension)
+        excluded = LabelMask(removed: routable.map { !$0 })
+    }
+
+    /// The router of an index: its stored prototypes (the prototypes file plus shards it does not cover).
+    public init(index reader: ShardedIndexReader) throws {
+        let sums = try reader.prototypeSums()
+        let routable = zip(reader.classes, sums.counts).map { !$0.removed && $1 > 0 }
+        try self.init(prototypes: sums.normalized(), dimension: reader.dimension, routable: routable)
+    }
+
+    /// The router of in-memory rows: prototypes computed from the rows (class ids are their labels; a
+    /// negative label is never routed, so such rows are never found).
+    public init(rows: some RowBlockSource, removed: LabelMask = LabelMask()) throws {
+        var sums = PrototypeSums(dimension: rows.dimension)
+        try rows.forEachBlock(maxRows: ExactSearch.defaultBlockRows) { block in
+            if let bad = block.labels.first(where: { $0 < 0 }) { throw RoutingError.negativeLabel(bad) }
+            sums.add(block)
+        }
+        let routable = sums.counts.enumerated().map { $1 > 0 && !removed.isRemoved(Int32($0)) }
+        try self.init(prototypes: sums.normalized(), dimension: rows.dimension, routable: routable)
+    }
+
+    /// Each query's best `classes` routable classes by prototype score (best first), as a
+    /// `[q × width]` table padded with −1 when fewer are routable. `queries` must be normalized already.
+    public func shortlist(_ queries: [Float], classes: Int, threads: Int = ExactSearch.defaultThreads,
+                          extraMask: LabelMask = LabelMask()) throws -> Shortlist {
+        guard classes > 0 else { throw RoutingError.badRoute(classes) }
+        var mask = excluded.removed
+        for (id, removed) in extraMask.removed.enumerated() where removed && id < mask.count { mask[id] = true }
+        let width = max(1, min(classes, classCount))
+        let found = try ExactSearch.search(queries: queries, in: prototypes,
+                                           options: SearchOptions(k: width, threads: threads, mask: LabelMask(removed: mask)))
+        return Shortlist(classes: found.labels, width: width)
+    }
+}
+
+/// The classes routed for each query: `classes[j × width ..< (j + 1) × width]`, best first, −1 padding.
+public struct Shortlist: Sendable, Equatable {
+    public let classes: [Int32]
+    public let width: Int
+
+    public var queryCount: Int { width == 0 ? 0 : classes.count / width }
+
+    /// The routed classes of query `j` (padding left out).
+    public func classes(of j: Int) -> ArraySlice<Int32> {
+        classes[(j * width)..<((j + 1) * width)].prefix { $0 >= 0 }
+    }
+}
+
+/// Why a routed search could not run.
+public enum RoutingError: Error, CustomStringConvertible, Equatable {
+    case badRoute(Int)
+    case prototypeShape(values: Int, classes: Int, dimension: Int)
+    case tooManyClasses(Int)
+    case negativeLabel(Int32)
+
+    public var description: String {
+        switch self {
+        case .badRoute(let c): "routed search: the number of routed classes must be at least 1, got \(c)"
+        case .prototypeShape(let values, let classes, let d):
+            "routed search: \(values) prototype values do not make \(classes) classes of dimension \(d)"
+        case .tooManyClasses(let n): "routed search: \(n) classes are more than class ids can number"
+        case .negativeLabel(let label): "routed search: rows labelled \(label) cannot be routed (labels must be class ids ≥ 0)"
+        }
+    }
+}
