@@ -5,8 +5,8 @@ final class LoadedRows: @unchecked Sendable {
     let dimension: Int
     let dtype: ScalarType
     let count: Int
-    private let rows: UnsafeMutableRawBufferPointer
-    private let labels: UnsafeMutableBufferPointer<Int32>
+    let rows: UnsafeMutableRawBufferPointer
+    let labels: UnsafeMutableBufferPointer<Int32>
 
     init(_ state: StreamState) throws {
         let manifest = state.manifest
@@ -45,15 +45,7 @@ final class LoadedRows: @unchecked Sendable {
         var start = 0
         while start < count {
             let n = min(maxRows, count - start)
-            let view: RowBlock.Rows
-            switch dtype {
-            case .float32:
-                view = .float32(UnsafeBufferPointer(start: rows.baseAddress!.assumingMemoryBound(to: Float.self) + start * dimension, count: n * dimension))
-            case .float16:
-                view = .float16(UnsafeBufferPointer(start: rows.baseAddress!.assumingMemoryBound(to: Float16.self) + start * dimension, count: n * dimension))
-            }
-            try body(RowBlock(firstRow: start, count: n, dimension: dimension, rows: view,
-                              labels: UnsafeBufferPointer(rebasing: labels[start..<(start + n)])))
+            try body(block(start..<(start + n)))
             start += n
         }
     }

@@ -15,8 +15,10 @@ public final class ShardedIndexReader: RowBlockSource {
     public let directory: URL
     public let manifest: Manifest
     public let mode: Mode
-    private let state: StreamState
-    private let memory: LoadedRows?
+    let state: StreamState
+    let memory: LoadedRows?
+    /// The class-ranges table, read at the first routed search (`ClassLocatingSource`).
+    let classRanges = ClassRangeCache()
 
     public init(directory: URL, mode: Mode = .streaming, verifyChecksums: Bool = true) throws {
         self.directory = directory

@@ -6,7 +6,7 @@ import TestSupport
 /// Embedding-shaped rows in `classes` clusters. The queries are rows of the same clusters that are not
 /// indexed (even queries) and midpoints of two of them from different classes (odd queries), which sit
 /// between classes, where a short class list misses neighbours.
-private struct RoutingData {
+struct RoutingData {
     let data: ClusteredData
     let queries: [Float]
     let classes: Int
@@ -44,7 +44,7 @@ private struct RoutingData {
     }
 }
 
-private func expectIdentical(_ a: SearchResults, _ b: SearchResults, _ what: String,
+func expectIdentical(_ a: SearchResults, _ b: SearchResults, _ what: String,
                              sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(a.rows == b.rows, "\(what): rows differ", sourceLocation: sourceLocation)
     #expect(a.labels == b.labels, "\(what): labels differ", sourceLocation: sourceLocation)
@@ -52,7 +52,7 @@ private func expectIdentical(_ a: SearchResults, _ b: SearchResults, _ what: Str
 }
 
 @Suite struct RoutingTests {
-    private static let shared = RoutingData(rows: 3000, queries: 300, classes: 60, dimension: 96, seed: 16)
+    static let shared = RoutingData(rows: 3000, queries: 300, classes: 60, dimension: 96, seed: 16)
 
     @Test(arguments: [(1, 1), (2, 2), (7, 2), (300, 2), (300, 1)])
     func everyClassRoutedEqualsExactInMemory(queries q: Int, threads: Int) throws {
