@@ -3,7 +3,8 @@ import Embedder
 import Foundation
 import ShardedIndex
 
-/// Classification by retrieval over a built index: query embeddings are searched (exact top-k), each
+/// Classification by retrieval over a built index: query embeddings are searched (exact top-k, or routed
+/// by class with `Options.route`), each
 /// query's neighbours are aggregated per class, and a threshold turns a weak best class into `unknown`.
 /// Work is per batch of queries, so memory does not grow with the number of images classified.
 public final class Classifier {
@@ -22,10 +23,13 @@ public final class Classifier {
         /// landmark-scale index every 32 images; 1024 queries hold only 5 MB of embeddings.
         public var searchBatch: Int
         public var threads: Int
+        /// Class-routed search (nil: exact search, the default): rank only the rows of each query's best
+        /// classes by prototype score (docs/routing.md).
+        public var route: Route?
 
         public init(top: Int = 5, k: Int = 50, rule: AggregationRule = .max, threshold: Float? = nil,
                     batchSize: Int = 32, searchBatch: Int = 1024,
-                    threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                    threads: Int = ProcessInfo.processInfo.activeProcessorCount, route: Route? = nil) {
             self.top = top
             self.k = k
             self.rule = rule
@@ -33,6 +37,7 @@ public final class Classifier {
             self.batchSize = batchSize
             self.searchBatch = searchBatch
             self.threads = threads
+            self.route = route
         }
     }
 
@@ -47,6 +52,10 @@ public final class Classifier {
     private let reader: ShardedIndexReader
     private let prototypes: InMemoryRows?
     private let mask: LabelMask
+    /// The router and the number of classes routed per query, when `options.route` is set.
+    private let routing: (router: ClassRouter, classes: Int)?
+    /// What `--route auto` measured (nil otherwise).
+    public let routeCalibration: RouteCalibration.Outcome?
 
     /// `prototypes`: load the class prototypes even when `options.rule` does not use them (for `rank(rules:)`).
     public init(index: URL, model explicit: URL?, options: Options, prototypes wanted: Bool = false) throws {
@@ -66,6 +75,21 @@ public final class Classifier {
         model = try EmbeddingModel.forIndex(reader.manifest, index: index, explicit: explicit)
         classes = ClassTable(reader.manifest.classes.filter { !$0.removed }.map { ($0.id, $0.name) })
         mask = LabelMask(removed: reader.removedMask)
+        if let route = options.route {
+            let router = try ClassRouter(index: reader)
+            switch route {
+            case .classes(let c):
+                routing = (router, c)
+                routeCalibration = nil
+            case .auto:
+                let outcome = try RouteCalibration.pick(in: reader, router: router, mask: mask, threads: options.threads)
+                routing = (router, outcome.classes)
+                routeCalibration = outcome
+            }
+        } else {
+            routing = nil
+            routeCalibration = nil
+        }
         if options.rule.usesPrototypes || wanted {
             prototypes = try InMemoryRows(float32: try reader.prototypes(),
                                           labels: (0..<Int32(reader.manifest.classes.count)).map { $0 },
@@ -73,6 +97,16 @@ public final class Classifier {
         } else {
             prototypes = nil
         }
+    }
+
+    /// The routed search in one phrase (nil for exact search): `C classes per query`, and for `auto` what
+    /// the calibration measured.
+    public var routeDescription: String? {
+        guard let routing else { return nil }
+        let unit = routing.classes == 1 ? "class" : "classes"
+        guard let calibration = routeCalibration else { return "\(routing.classes) \(unit) per query" }
+        return "\(routing.classes) \(unit) per query (auto: top-1 agreement \(String(format: "%.3f", calibration.agreement)) "
+            + "with exact search on \(calibration.sampled) index rows)"
     }
 
     /// Each query's ranking of classes (best first, at most `top`), for `count` L2-normalized embeddings.
@@ -94,7 +128,14 @@ public final class Classifier {
                 if centres == nil { centres = try ExactSearch.search(queries: embeddings, in: prototypes, options: search) }
                 results = centres!
             } else {
-                if rows == nil { rows = try ExactSearch.search(queries: embeddings, in: reader, options: search) }
+                if rows == nil {
+                    if let routing {
+                        rows = try RoutedSearch.search(queries: embeddings, in: reader, router: routing.router,
+                                                       classes: routing.classes, options: search)
+                    } else {
+                        rows = try ExactSearch.search(queries: embeddings, in: reader, options: search)
+                    }
+                }
                 results = rows!
             }
             return Self.rank(results, count: count, aggregator: Aggregator(rule: rule, classes: classes), top: top)

@@ -1,5 +1,6 @@
 import Aggregate
 import Foundation
+import ShardedIndex
 
 /// `cbr eval`: classifies a labelled query set against an index and measures each aggregation rule on the
 /// same neighbours. A query whose class the index does not hold (or that has none) is a distractor.
@@ -36,20 +37,23 @@ public enum Evaluator {
         public var reports: [Report]
         public var failures: [Dataset.Problem]
         public var seconds: Double
+        /// The search: nil for exact, else the classes routed per query (how `auto` chose them).
+        public var route: String?
 
         public var json: String {
-            struct Output: Codable { var reports: [Report]; var failures: [String]; var seconds: Double }
+            struct Output: Codable { var reports: [Report]; var failures: [String]; var seconds: Double; var route: String? }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let data = (try? encoder.encode(Output(reports: reports, failures: failures.map(\.description), seconds: seconds))) ?? Data()
+            let data = (try? encoder.encode(Output(reports: reports, failures: failures.map(\.description), seconds: seconds, route: route))) ?? Data()
             return String(decoding: data, as: UTF8.self)
         }
 
         public var summary: String {
             guard let first = reports.first else { return "no queries" }
             var lines = ["\(first.queries) queries (\(first.known) of indexed classes, \(first.distractors) distractors), "
-                + "k = \(first.k), \(failures.count) failed, \(String(format: "%.1f", seconds)) s",
+                + "k = \(first.k), \(failures.count) failed, \(String(format: "%.1f", seconds)) s"
+                + (route.map { ", routed search: \($0)" } ?? ""),
                          "rule        top-1   top-5   GAP     threshold  precision  recall  open-set"]
             for r in reports {
                 func pct(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
@@ -69,12 +73,12 @@ public enum Evaluator {
     }
 
     public static func run(_ dataset: Dataset, index: URL, model: URL?, rules: [AggregationRule], k: Int,
-                           targetPrecision: Double?, batchSize: Int, threads: Int,
+                           targetPrecision: Double?, batchSize: Int, threads: Int, route: Route? = nil,
                            progress: Bool = isatty(STDERR_FILENO) == 1) throws -> Result {
         let clock = Date()
         let rules = rules.isEmpty ? [.max] : rules
         let classifier = try Classifier(index: index, model: model, options: .init(
-            top: 5, k: k, rule: rules[0], batchSize: batchSize, threads: threads),
+            top: 5, k: k, rule: rules[0], batchSize: batchSize, threads: threads, route: route),
             prototypes: rules.contains { $0.usesPrototypes })
         let truths = dataset.classNames.map { classifier.classes.id(of: $0) }
         let items = dataset.items
@@ -98,7 +102,8 @@ public enum Evaluator {
             report(Evaluation(outcomes, targetPrecision: targetPrecision), rule: rule, k: k,
                    targetPrecision: targetPrecision, classes: classifier.classes)
         }
-        return Result(reports: reports, failures: failures, seconds: Date().timeIntervalSince(clock))
+        return Result(reports: reports, failures: failures, seconds: Date().timeIntervalSince(clock),
+                      route: classifier.routeDescription)
     }
 
     static func report(_ e: Evaluation, rule: AggregationRule, k: Int, targetPrecision: Double?, classes: ClassTable) -> Report {

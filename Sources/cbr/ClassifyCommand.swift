@@ -2,6 +2,7 @@ import Aggregate
 import ArgumentParser
 import Foundation
 import Pipeline
+import ShardedIndex
 
 struct ClassifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +19,8 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Images gathered before each search of the index (1…\(Limits.searchBatch.upperBound)).")
     var searchBatch = 1024
     @OptionGroup var embedding: EmbeddingArguments
+    @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (docs/routing.md). Default: exact.")
+    var route: Route?
 
     func validate() throws { try checkOption(searchBatch, "--search-batch", Limits.searchBatch) }
 
@@ -25,7 +28,7 @@ struct ClassifyCommand: ParsableCommand {
         try runCommand { console in
             try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
-                batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads),
+                batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads, route: route),
                 format: format, out: out, console: console)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import ShardedIndex
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Calibrate the threshold for this precision instead of the best F1.") var targetPrecision: Double?
     @Flag(help: "Machine-readable JSON on stdout.") var json = false
     @OptionGroup var embedding: EmbeddingArguments
+    @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (docs/routing.md). Default: exact.")
+    var route: Route?
 
     func validate() throws {
         try checkOption(k, "--k", Limits.neighbours)
@@ -29,7 +32,7 @@ struct EvalCommand: ParsableCommand {
         try runCommand { console in
             try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                   rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
-                                  batchSize: embedding.batch, threads: embedding.threads, console: console)
+                                  batchSize: embedding.batch, threads: embedding.threads, route: route, console: console)
         }
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 import Pipeline
 import ShardedIndex
 
+extension Route: ExpressibleByArgument {}
+
 /// `cbr search`: exact top-k of query embeddings against an index, written as HDF5.
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +25,8 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Load the whole index in memory first (default: stream it in blocks).") var inMemory = false
     @Option(help: "Index rows per streamed block (1…\(Limits.rows.upperBound)).") var blockRows = ExactSearch.defaultBlockRows
     @Flag(help: "Skip the shard checksum verification (CRC-32 of every row, once per run).") var noVerify = false
+    @Option(help: "Routed search: rank only the rows of each query's C best classes by prototype score, or 'auto' (C for 0.99 top-1 agreement with exact search on the index's own rows). Default: exact.")
+    var route: Route?
 
     func validate() throws {
         try checkOption(k, "--k", Limits.neighbours)
@@ -32,7 +36,8 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         try runCommand { console in
             try Commands.search(queries, dataset: dataset, index: URL(fileURLWithPath: index), k: k, out: out,
-                                inMemory: inMemory, blockRows: blockRows, verify: !noVerify, console: console)
+                                inMemory: inMemory, blockRows: blockRows, verify: !noVerify, route: route,
+                                console: console)
         }
     }
 }

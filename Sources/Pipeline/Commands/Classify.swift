@@ -1,5 +1,6 @@
 import Aggregate
 import Foundation
+import ShardedIndex
 
 extension Commands {
     /// `cbr classify`: the images found in `inputs`, classified against `index`; predictions as CSV or JSON
@@ -9,6 +10,7 @@ extension Commands {
         let dataset = Dataset.unlabelled(inputs)
         try report(dataset.problems, on: console)
         let classifier = try Classifier(index: index, model: model, options: options)
+        if let route = classifier.routeDescription { try console.note("routed search: \(route)") }
         func run(_ destination: TextOutput) throws {
             let writer = PredictionWriter(destination, format: format)
             try classifier.classify(dataset.items.map(\.file), result: { file, predictions in
@@ -30,9 +32,10 @@ extension Commands {
     /// JSON) on standard output, queries that failed listed.
     public static func evaluate(_ dataset: Dataset, index: URL, model: URL?, rules: String,
                                 k: Int, targetPrecision: Double?, json: Bool, batchSize: Int, threads: Int,
-                                console: Console) throws {
+                                route: Route? = nil, console: Console) throws {
         let result = try Evaluator.run(dataset, index: index, model: model, rules: try aggregationRules(rules),
-                                       k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads)
+                                       k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads,
+                                       route: route)
         try report(result.failures, on: console)
         try console.print(json ? result.json : result.summary)
     }

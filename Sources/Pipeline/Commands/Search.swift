@@ -7,7 +7,7 @@ extension Commands {
     /// `out` (under a temporary name, renamed when complete). Queries must be finite; those that are not
     /// unit length are normalized (a note says how many).
     public static func search(_ queries: String, dataset: String?, index: URL, k: Int, out: String, inMemory: Bool,
-                              blockRows: Int, verify: Bool, console: Console) throws {
+                              blockRows: Int, verify: Bool, route: Route? = nil, console: Console) throws {
         let output = try AtomicOutput(out)
         let reader = try ShardedIndexReader(directory: index, mode: inMemory ? .inMemory : .streaming,
                                             verifyChecksums: verify)
@@ -31,7 +31,22 @@ extension Commands {
         if unnormalized > 0 { try console.note("\(unnormalized) of \(source.count) queries were not unit length and were normalized") }
         let options = SearchOptions(k: k, blockRows: blockRows, normalizeQueries: true,
                                     mask: LabelMask(removed: reader.removedMask))
-        let results = try ExactSearch.search(queries: matrix, in: reader, options: options)
+        let results: SearchResults
+        if let route {
+            let router = try ClassRouter(index: reader)
+            var classes = 0
+            switch route {
+            case .classes(let c): classes = c
+            case .auto:
+                let picked = try RouteCalibration.pick(in: reader, router: router, mask: options.mask, blockRows: blockRows)
+                classes = picked.classes
+                try console.note("route auto: \(classes) classes per query (top-1 agreement "
+                    + "\(String(format: "%.3f", picked.agreement)) with exact search on \(picked.sampled) index rows)")
+            }
+            results = try RoutedSearch.search(queries: matrix, in: reader, router: router, classes: classes, options: options)
+        } else {
+            results = try ExactSearch.search(queries: matrix, in: reader, options: options)
+        }
         try AtomicOutput.commit(output) { output in
             try output.closeDescriptor()
             let file = try H5File.create(at: output.temporary.description, overwrite: true)
