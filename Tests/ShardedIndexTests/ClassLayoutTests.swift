@@ -67,6 +67,10 @@ import TestSupport
             let exact = try ExactSearch.search(queries: set.queries, in: reader, options: options)
             let routed = try RoutedSearch.search(queries: set.queries, in: reader, router: router, classes: 100, options: options)
             expectIdentical(routed, exact, "\(type) \(mode)")
+            var tuning = RoutedSearch.Tuning()
+            tuning.exactWhenEveryClassRouted = false
+            expectSameRows(try RoutedSearch.search(queries: set.queries, in: reader, router: router, classes: 100,
+                                                   options: options, tuning: tuning), exact, "kernel \(type) \(mode)")
             let few = try RoutedSearch.search(queries: set.queries, in: reader, router: router, classes: 2, options: options)
             let shortlist = try router.shortlist(set.queries, classes: 2)
             for j in 0..<few.queryCount {
@@ -107,6 +111,10 @@ import TestSupport
         let exact = try ExactSearch.search(queries: set.queries, in: reader, options: options)
         expectIdentical(try RoutedSearch.search(queries: set.queries, in: reader, router: router, classes: 61, options: options),
                         exact, "with overflow")
+        var tuning = RoutedSearch.Tuning()
+        tuning.exactWhenEveryClassRouted = false
+        expectSameRows(try RoutedSearch.search(queries: set.queries, in: reader, router: router, classes: 61,
+                                               options: options, tuning: tuning), exact, "kernel with overflow")
         // The new rows are found: a query whose own (added) row's class is routed finds that row first.
         let few = try RoutedSearch.search(queries: set.queries, in: reader, router: router, classes: 3, options: options)
         let shortlist = try router.shortlist(set.queries, classes: 3)

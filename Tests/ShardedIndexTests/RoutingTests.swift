@@ -51,6 +51,14 @@ func expectIdentical(_ a: SearchResults, _ b: SearchResults, _ what: String,
     #expect(a.scores == b.scores, "\(what): scores differ", sourceLocation: sourceLocation)
 }
 
+/// The same rows and labels; scores equal up to float rounding (a different SGEMM shape).
+func expectSameRows(_ a: SearchResults, _ b: SearchResults, _ what: String,
+                    sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(a.rows == b.rows, "\(what): rows differ", sourceLocation: sourceLocation)
+    #expect(a.labels == b.labels, "\(what): labels differ", sourceLocation: sourceLocation)
+    #expect(zip(a.scores, b.scores).allSatisfy { abs($0 - $1) <= 2e-6 }, "\(what): scores differ", sourceLocation: sourceLocation)
+}
+
 @Suite struct RoutingTests {
     static let shared = RoutingData(rows: 3000, queries: 300, classes: 60, dimension: 96, seed: 16)
 
@@ -68,6 +76,13 @@ func expectIdentical(_ a: SearchResults, _ b: SearchResults, _ what: String,
                                                      classes: set.classes, options: options)
                 expectIdentical(routed, exact, "\(type) Q=\(q) k=\(k) threads=\(threads)")
                 #expect(!routed.rows.contains(-1))
+                // The routed kernel itself, every class routed: the same rows, scores up to SGEMM rounding.
+                var tuning = RoutedSearch.Tuning()
+                tuning.exactWhenEveryClassRouted = false
+                tuning.tileRows = 40
+                let kernel = try RoutedSearch.search(queries: queries, in: rows, router: router, classes: set.classes,
+                                                     options: options, tuning: tuning)
+                expectSameRows(kernel, exact, "kernel \(type) Q=\(q) k=\(k) threads=\(threads)")
             }
         }
     }
@@ -84,6 +99,10 @@ func expectIdentical(_ a: SearchResults, _ b: SearchResults, _ what: String,
         let routed = try RoutedSearch.search(queries: set.queries, in: reader, router: router, classes: 1000,
                                              options: options)
         expectIdentical(routed, exact, "\(type) \(mode)")
+        var tuning = RoutedSearch.Tuning()
+        tuning.exactWhenEveryClassRouted = false
+        expectSameRows(try RoutedSearch.search(queries: set.queries, in: reader, router: router, classes: 60,
+                                               options: options, tuning: tuning), exact, "kernel \(type) \(mode)")
     }
 
     /// With a short list, every answer is of one of the query's routed classes, and the answer is the

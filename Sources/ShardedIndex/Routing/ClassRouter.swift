@@ -43,16 +43,21 @@ public struct ClassRouter: Sendable {
         try self.init(prototypes: sums.normalized(), dimension: rows.dimension, routable: routable)
     }
 
+    /// Classes that are neither excluded here nor removed by `extraMask`, as a removed-class mask.
+    func mask(adding extraMask: LabelMask) -> LabelMask {
+        var mask = excluded.removed
+        for (id, removed) in extraMask.removed.enumerated() where removed && id < mask.count { mask[id] = true }
+        return LabelMask(removed: mask)
+    }
+
     /// Each query's best `classes` routable classes by prototype score (best first), as a
     /// `[q × width]` table padded with −1 when fewer are routable. `queries` must be normalized already.
     public func shortlist(_ queries: [Float], classes: Int, threads: Int = ExactSearch.defaultThreads,
                           extraMask: LabelMask = LabelMask()) throws -> Shortlist {
         guard classes > 0 else { throw RoutingError.badRoute(classes) }
-        var mask = excluded.removed
-        for (id, removed) in extraMask.removed.enumerated() where removed && id < mask.count { mask[id] = true }
         let width = max(1, min(classes, classCount))
         let found = try ExactSearch.search(queries: queries, in: prototypes,
-                                           options: SearchOptions(k: width, threads: threads, mask: LabelMask(removed: mask)))
+                                           options: SearchOptions(k: width, threads: threads, mask: mask(adding: extraMask)))
         return Shortlist(classes: found.labels, width: width)
     }
 }

@@ -1,102 +1,117 @@
 import HDF5
 import LinearAlgebra
 
-/// The per-search state of `RoutedSearch`: the normalized queries in group order, every (worker, query)
-/// heap, and each worker's scratch (gathered float32 rows, tile scores). A worker takes a tile — up to
-/// `tileRows` rows of one group's classes within the block — gathers its rows (float16 widened), scores
-/// them against the group's queries (one SGEMM, or SIMD dot products for one or two queries), and offers
-/// each query only the rows of its own shortlisted classes.
+/// The per-search state of `RoutedSearch`: the normalized queries, every (worker, query) heap, and each
+/// worker's scratch. A work item is up to `tileRows` rows of one class within a block, scored against
+/// every query that routed to that class:
+/// - one or two such queries: SIMD dot products straight from the block (float16 widened in registers),
+///   no copy;
+/// - more: one SGEMM of those queries (gathered, unless they are all the queries) against the rows — in
+///   place when they are consecutive float32 rows (an index compacted by class), else gathered or widened.
 final class RoutedScanner: @unchecked Sendable {
     let queryCount: Int
     let dimension: Int
     let tileRows: Int
-    let fused: Bool
-    let heaps: TopKHeaps
     let threads: Int
-    /// Queries in group order (`groups.order`), `[q × d]`.
+    let heaps: TopKHeaps
     private let queries: UnsafeMutablePointer<Float>
+    private let queryScratch: [UnsafeMutablePointer<Float>]
     private let rowScratch: [UnsafeMutablePointer<Float>]
     private let scoreScratch: [UnsafeMutablePointer<Float>]
 
-    init(queries source: [Float], groups: QueryGroups, dimension d: Int, k: Int, threads: Int, tileRows: Int,
-         fused: Bool) {
-        let q = groups.order.count
+    init(queries source: [Float], dimension d: Int, k: Int, threads: Int, tileRows: Int, widest: Int) {
+        let q = source.count / d
         queryCount = q
         dimension = d
         self.tileRows = tileRows
-        self.fused = fused
         self.threads = max(1, threads)
-        let queries = UnsafeMutablePointer<Float>.allocate(capacity: max(1, q * d))
-        self.queries = queries
-        source.withUnsafeBufferPointer { source in
-            for (position, query) in groups.order.enumerated() {
-                (queries + position * d).initialize(from: source.baseAddress! + query * d, count: d)
-            }
-        }
+        queries = .allocate(capacity: max(1, q * d))
+        queries.initialize(from: source, count: q * d)
         heaps = TopKHeaps(count: self.threads * q, k: k)
-        let widest = groups.groups.map(\.count).max() ?? 1
+        let m = max(1, min(widest, q))
+        queryScratch = (0..<self.threads).map { _ in .allocate(capacity: m * d) }
         rowScratch = (0..<self.threads).map { _ in .allocate(capacity: tileRows * d) }
-        scoreScratch = (0..<self.threads).map { _ in .allocate(capacity: widest * tileRows) }
+        scoreScratch = (0..<self.threads).map { _ in .allocate(capacity: m * tileRows) }
     }
 
     func deallocate() {
         queries.deallocate()
         heaps.deallocate()
-        rowScratch.forEach { $0.deallocate() }
-        scoreScratch.forEach { $0.deallocate() }
+        (queryScratch + rowScratch + scoreScratch).forEach { $0.deallocate() }
     }
 
-    /// Worker `worker`'s part of one block: tiles of `routing` taken from `items` until none are left.
-    func run(_ block: RowBlock, _ routing: BlockRouting, _ groups: QueryGroups, worker: Int, items: WorkCounter) {
-        let d = dimension
-        let rows = rowScratch[worker], scores = scoreScratch[worker]
+    /// Worker `worker`'s part of one block: items of `routing` taken from `counter` until none are left.
+    func run(_ block: RowBlock, _ routing: BlockRouting, _ classes: QueryRouting, worker: Int, counter: WorkCounter) {
+        let d = dimension, scores = scoreScratch[worker]
         routing.rows.withUnsafeBufferPointer { local in
-            while let item = items.next(below: routing.tiles.count) {
-                let tile = routing.tiles[item]
-                let group = groups.groups[tile.group]
-                let n = tile.end - tile.start, m = group.count
-                gather(block, local, tile, into: rows)
-                let groupQueries = queries + group.first * d
-                if fused {
-                    for r in 0..<n {
-                        for j in 0..<m {
-                            scores[j * n + r] = DotKernels.dot1(rows + r * d, groupQueries + j * d, d, DotKernels.load8, { $0 })
-                        }
+            classes.queries.withUnsafeBufferPointer { wanters in
+                while let index = counter.next(below: routing.items.count) {
+                    let item = routing.items[index]
+                    let lo = classes.start[Int(item.label)], hi = classes.start[Int(item.label) + 1]
+                    let m = hi - lo, n = item.end - item.start
+                    let localRows = local.baseAddress! + item.start
+                    let who = wanters.baseAddress! + lo
+                    if m <= 2 {
+                        dots(block, localRows, n, who, m, into: scores)
+                    } else {
+                        let a = m == queryCount ? UnsafePointer(queries) : gatherQueries(who, m, into: queryScratch[worker])
+                        let b = rows(block, localRows, n, contiguous: item.contiguous, scratch: rowScratch[worker])
+                        BLAS.gemm(m: m, n: n, k: d, a: a, lda: d, b: b, ldb: d, transposeB: true, c: scores, ldc: n)
                     }
-                } else {
-                    BLAS.gemm(m: m, n: n, k: d, a: groupQueries, lda: d, b: rows, ldb: d, transposeB: true,
-                              c: scores, ldc: n)
-                }
-                var s = tile.firstSegment
-                while s < routing.segments.count, routing.segments[s].group == tile.group,
-                      routing.segments[s].start < tile.end {
-                    let segment = routing.segments[s]
-                    let lo = max(segment.start, tile.start), hi = min(segment.end, tile.end)
-                    for w in group.wanterStart[segment.slot]..<group.wanterStart[segment.slot + 1] {
-                        let j = Int(group.wanters[w])
-                        scan(scores + j * n + (lo - tile.start), count: hi - lo,
-                             heap: worker * queryCount + group.first + j, local: local.baseAddress! + lo,
-                             firstRow: block.firstRow, label: segment.label)
+                    for j in 0..<m {
+                        scan(scores + j * n, count: n, heap: worker * queryCount + Int(who[j]), local: localRows,
+                             firstRow: block.firstRow, label: item.label)
                     }
-                    s += 1
                 }
             }
         }
     }
 
-    /// Copies the tile's rows out of the block as float32 (float16 widened exactly).
-    private func gather(_ block: RowBlock, _ local: UnsafeBufferPointer<Int32>, _ tile: BlockRouting.Tile,
-                        into scratch: UnsafeMutablePointer<Float>) {
+    private func gatherQueries(_ who: UnsafePointer<Int32>, _ m: Int, into scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        for j in 0..<m { (scratch + j * dimension).update(from: queries + Int(who[j]) * dimension, count: dimension) }
+        return UnsafePointer(scratch)
+    }
+
+    /// The item's rows as a float32 matrix: in place, or copied (float16 widened exactly) into `scratch`.
+    private func rows(_ block: RowBlock, _ local: UnsafePointer<Int32>, _ n: Int, contiguous: Bool,
+                      scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
         let d = dimension
         switch block.rows {
         case .float32(let values):
-            for (r, i) in (tile.start..<tile.end).enumerated() {
-                (scratch + r * d).update(from: values.baseAddress! + Int(local[i]) * d, count: d)
+            if contiguous { return values.baseAddress! + Int(local[0]) * d }
+            for r in 0..<n { (scratch + r * d).update(from: values.baseAddress! + Int(local[r]) * d, count: d) }
+        case .float16(let values):
+            if contiguous {
+                HalfPrecision.widen(UnsafeBufferPointer(start: values.baseAddress! + Int(local[0]) * d, count: n * d),
+                                    into: UnsafeMutableBufferPointer(start: scratch, count: n * d))
+            } else {
+                for r in 0..<n {
+                    HalfPrecision.widen(UnsafeBufferPointer(start: values.baseAddress! + Int(local[r]) * d, count: d),
+                                        into: UnsafeMutableBufferPointer(start: scratch + r * d, count: d))
+                }
+            }
+        }
+        return UnsafePointer(scratch)
+    }
+
+    /// `scores[j · n + r] = ⟨query who[j], row local[r]⟩` by SIMD dot products from the block itself.
+    private func dots(_ block: RowBlock, _ local: UnsafePointer<Int32>, _ n: Int, _ who: UnsafePointer<Int32>, _ m: Int,
+                      into scores: UnsafeMutablePointer<Float>) {
+        let d = dimension
+        switch block.rows {
+        case .float32(let values):
+            for r in 0..<n {
+                for j in 0..<m {
+                    scores[j * n + r] = DotKernels.dot1(values.baseAddress! + Int(local[r]) * d, queries + Int(who[j]) * d, d,
+                                                        DotKernels.load8, { $0 })
+                }
             }
         case .float16(let values):
-            for (r, i) in (tile.start..<tile.end).enumerated() {
-                HalfPrecision.widen(UnsafeBufferPointer(start: values.baseAddress! + Int(local[i]) * d, count: d),
-                                    into: UnsafeMutableBufferPointer(start: scratch + r * d, count: d))
+            for r in 0..<n {
+                for j in 0..<m {
+                    scores[j * n + r] = DotKernels.dot1(values.baseAddress! + Int(local[r]) * d, queries + Int(who[j]) * d, d,
+                                                        DotKernels.load8Half, Float.init)
+                }
             }
         }
     }

@@ -6,16 +6,18 @@ import LinearAlgebra
 /// then only the rows of its shortlisted classes are ranked, exactly. With every class routed the
 /// answer is `ExactSearch`'s; with fewer it is exact within the shortlist (docs/routing.md).
 ///
-/// Queries are grouped by shortlist overlap (`QueryGroups`); each source block is bucketed by class once,
-/// and every group's classes' rows in it are gathered tile by tile, so a row read once serves every query
-/// of a group that routed to its class. Rows of classes no query routed to are never scored.
+/// The work is class-major: each source block is bucketed by class once, and each routed class's rows
+/// in it are scored in one product against every query that routed to that class (`QueryRouting`), so
+/// a row read once serves all the queries that need it and no query scores a row outside its shortlist.
+/// Rows of classes no query routed to are never scored; an index compacted by class (a
+/// `ClassLocatingSource`) does not even read them.
 public enum RoutedSearch {
-    /// How queries are grouped and rows tiled (see `QueryGroups`, `RoutedScanner`).
+    /// Rows per work item (a class with more rows is cut into several items).
     package struct Tuning: Sendable {
         package var tileRows = 512
-        package var maxGroupQueries = 256
-        /// A group's shortlists may together name at most this many times C classes.
-        package var classFactor = 2
+        /// When every routable class is routed, run `ExactSearch` (same answer, bit for bit: the routed
+        /// kernel's SGEMM shapes differ, so its scores may differ from exact's in the last bit).
+        package var exactWhenEveryClassRouted = true
         package init() {}
     }
 
@@ -38,36 +40,41 @@ public enum RoutedSearch {
         var results = SearchResults(queryCount: q, k: options.k)
         guard q > 0, source.rowCount > 0 else { return results }
 
+        let mask = router.mask(adding: options.mask)
+        if tuning.exactWhenEveryClassRouted, classes >= mask.removed.count(where: { !$0 }) {
+            var exact = options
+            exact.mask = mask
+            return try ExactSearch.search(queries: queries, in: source, options: exact)
+        }
         let normalized = options.normalizeQueries ? RowMath.normalizedQueries(queries, dimension: d) : queries
         let shortlist = try router.shortlist(normalized, classes: classes, threads: options.threads, extraMask: options.mask)
-        let groups = QueryGroups(shortlist, classCount: router.classCount, maxQueries: max(1, tuning.maxGroupQueries),
-                                 classFactor: tuning.classFactor)
+        let routing = QueryRouting(shortlist, classCount: router.classCount)
         let threads = max(1, options.threads)
-        let scanner = RoutedScanner(queries: normalized, groups: groups, dimension: d, k: options.k, threads: threads,
-                                    tileRows: max(8, tuning.tileRows),
-                                    fused: q <= ExactSearch.Tuning().fusedMaxQueries)
+        let widest = routing.routed.map { routing.start[Int($0) + 1] - routing.start[Int($0)] }.max() ?? 1
+        let scanner = RoutedScanner(queries: normalized, dimension: d, k: options.k, threads: threads,
+                                    tileRows: max(8, tuning.tileRows), widest: widest)
         defer { scanner.deallocate() }
-        var routing = BlockRouting(classCount: router.classCount, groups: groups)
+        var work = BlockRouting(classCount: router.classCount)
         try BLAS.withThreads(1) {
-            try forEachRoutedBlock(source, classes: groups.allClasses, maxRows: max(1, options.blockRows)) { block in
+            try forEachRoutedBlock(source, classes: routing.routed, maxRows: max(1, options.blockRows)) { block in
                 guard block.dimension == d else {
                     throw SearchError.dimensionMismatch(values: block.dimension, dimension: d)
                 }
-                routing.prepare(labels: block.labels, groups: groups, tileRows: scanner.tileRows)
-                guard !routing.tiles.isEmpty else { return }
-                let items = WorkCounter()
-                let work = RoutedWork(block: block, routing: routing, groups: groups)
-                if threads == 1 || routing.tiles.count == 1 {
-                    scanner.run(block, routing, groups, worker: 0, items: items)
+                work.prepare(labels: block.labels, routing: routing, tileRows: scanner.tileRows)
+                guard !work.items.isEmpty else { return }
+                let counter = WorkCounter()
+                if threads == 1 || work.items.count == 1 {
+                    scanner.run(block, work, routing, worker: 0, counter: counter)
                 } else {
+                    let shared = RoutedWork(block: block, routing: work, classes: routing)
                     DispatchQueue.concurrentPerform(iterations: threads) {
-                        scanner.run(work.block, work.routing, work.groups, worker: $0, items: items)
+                        scanner.run(shared.block, shared.routing, shared.classes, worker: $0, counter: counter)
                     }
                 }
             }
         }
-        for (position, query) in groups.order.enumerated() {
-            scanner.heaps.merge((0..<threads).map { $0 * q + position }, into: &results, query: query)
+        for query in 0..<q {
+            scanner.heaps.merge((0..<threads).map { $0 * q + query }, into: &results, query: query)
         }
         return results
     }
@@ -94,5 +101,5 @@ public protocol ClassLocatingSource: RowBlockSource {
 private struct RoutedWork: @unchecked Sendable {
     let block: RowBlock
     let routing: BlockRouting
-    let groups: QueryGroups
+    let classes: QueryRouting
 }
