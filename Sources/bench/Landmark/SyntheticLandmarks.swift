@@ -32,6 +32,10 @@ struct SyntheticLandmarks: Sendable {
     var duplicateSpread: Float = 0.15
     /// the fraction of queries drawn between two classes (normalized sum of a draw of each).
     var betweenFraction = 0.0
+    /// Draw query noise from streams of their own. Off (for `bench landmark`'s figures), query q of class
+    /// c + 64 shares its noise with row q of class c (the row seed XORs `c << 24` with `1 << 30 | q`),
+    /// so that row, of another class, is often the query's nearest neighbour.
+    var distinctQueryNoise = false
 
     /// GLDv2 train-clean's shape: 1,580,470 images in 81,313 classes, at the Lite0 embedding size.
     static func gldv2Clean(scale: Double = 1, dimension: Int = 1280) -> SyntheticLandmarks {
@@ -104,14 +108,14 @@ struct SyntheticLandmarks: Sendable {
 
     /// Writes `count` rows of class `label` (its `first`-th row onwards) into `out`.
     func generateRows(label: Int, first: Int, count: Int, centres: UnsafePointer<Float>,
-                      into out: UnsafeMutablePointer<Float>) {
+                      into out: UnsafeMutablePointer<Float>, salt: UInt64 = 0) {
         let d = dimension
         let noise = imageNoise / Float(d).squareRoot()
         let centre = centres + label * d
         let modes = modeCount(label)
         var modeCentre = [Float](repeating: 0, count: modes > 1 ? d : 0)
         for i in 0..<count {
-            var rng = Xoshiro256(seed: seed ^ (UInt64(label) << 24) ^ UInt64(first + i))
+            var rng = Xoshiro256(seed: seed ^ salt ^ (UInt64(label) << 24) ^ UInt64(first + i))
             guard modes > 1 else {
                 fillNormalized(out + i * d, d) { j in centre[j] + noise * rng.nextGaussian() }
                 continue
@@ -148,12 +152,13 @@ struct SyntheticLandmarks: Sendable {
             for (q, label) in labels.enumerated() {
                 // Row numbers past the class's size: never an indexed image.
                 let target = out.baseAddress! + q * dimension
-                generateRows(label: Int(label), first: 1 << 30 | q, count: 1, centres: centres, into: target)
+                let salt: UInt64 = distinctQueryNoise ? 0x9E37_79B9_0000_0000 : 0
+                generateRows(label: Int(label), first: 1 << 30 | q, count: 1, centres: centres, into: target, salt: salt)
                 guard classes > 1, Self.draw(q, salt: 0xB37E, below: betweenFraction, seed: seed) else { continue }
                 // Between two classes: the sum of a draw of each, normalized (the label stays the first).
                 var other = [Float](repeating: 0, count: dimension)
                 let second = (Int(label) + 1 + Int(rng.next() % UInt64(classes - 1))) % classes
-                generateRows(label: second, first: 1 << 29 | q, count: 1, centres: centres, into: &other)
+                generateRows(label: second, first: 1 << 29 | q, count: 1, centres: centres, into: &other, salt: salt)
                 fillNormalized(target, dimension) { j in target[j] + other[j] }
             }
         }
