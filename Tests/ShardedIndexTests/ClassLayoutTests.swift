@@ -167,4 +167,43 @@ import TestSupport
         try manifest.save(to: dir)
         #expect(throws: IndexError.self) { try ShardedIndexReader(directory: dir) }
     }
+
+    /// A class with two modes (rows near e0 and near e1) has its mean between them; a query near e0 is
+    /// closer to the mean of a one-mode class near e0 + 0.6 e2. Routed on means alone (C = 1) it goes to the
+    /// wrong class; with the sub-prototypes `compactByClass` stores, to the right one, as exact search does.
+    @Test func subPrototypesRouteQueriesNearAFarModeOfTheirClass() throws {
+        let d = 32
+        var rng = SplitMix64(seed: 5)
+        func around(_ centre: [Float]) -> [Float] { unit(centre.map { $0 + 0.15 * rng.gaussian() / Float(d).squareRoot() }) }
+        func axis(_ i: Int, _ j: Int? = nil, _ w: Float = 0) -> [Float] {
+            (0..<d).map { $0 == i ? 1 : ($0 == j ? w : 0) }
+        }
+        var rows: [Float] = [], names: [String] = []
+        for r in 0..<40 { rows += around(axis(r % 2 == 0 ? 0 : 1)); names.append("two-modes") }
+        for _ in 0..<20 { rows += around(axis(0, 2, 0.6)); names.append("one-mode") }
+        let dir = try TestData.temporaryDirectory("routing-sub")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try IndexWriter.create(at: dir, dimension: d)
+        try rows.withUnsafeBufferPointer {
+            try writer.append(rows: $0, classNames: names, ids: (0..<names.count).map { "r\($0)" })
+        }
+        try writer.compactByClass()
+        #expect(writer.manifest.byClass?.subprototypesChecksum != nil)
+        let queries = (0..<8).flatMap { _ in around(axis(0)) }
+        let reader = try ShardedIndexReader(directory: dir)
+        let twoModes = try #require(reader.manifest.classID(named: "two-modes"))
+        let options = SearchOptions(k: 1)
+        let exact = try ExactSearch.search(queries: queries, in: reader, options: options)
+        #expect(exact.labels.allSatisfy { $0 == twoModes })
+        let means = try RoutedSearch.search(queries: queries, in: reader, router: ClassRouter(index: reader, subprototypes: false),
+                                            classes: 1, options: options)
+        #expect(means.labels.allSatisfy { $0 != twoModes })
+        let sub = try RoutedSearch.search(queries: queries, in: reader, router: ClassRouter(index: reader), classes: 1, options: options)
+        #expect(sub.labels == exact.labels && sub.rows == exact.rows)
+        // Each class keeps at most four sub-prototypes; a damaged set is a one-line error.
+        var manifest = try Manifest.load(from: dir)
+        manifest.byClass?.subprototypesChecksum = "crc32:00000000"
+        try manifest.save(to: dir)
+        #expect(throws: IndexError.self) { try ClassRouter(index: ShardedIndexReader(directory: dir)) }
+    }
 }

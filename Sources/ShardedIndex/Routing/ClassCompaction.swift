@@ -41,6 +41,9 @@ extension IndexWriter {
         var next = old
         var shards: [Manifest.Shard] = []
         var ranges: [ClassRange] = []
+        var subprototypes = SubPrototypes()
+        // Rows (float32) of the class the previous shard ended with, when it goes on in the next one.
+        var carry: (label: Int32, rows: [Float]) = (-1, [])
         var pending = PendingShard(dimension: old.dimension, dtype: old.dtype)
         var first = 0
         while first < total {
@@ -51,6 +54,9 @@ extension IndexWriter {
                 .map { row in offsets.lastIndex { $0 <= row }! })
             for index in wanted.sorted() {
                 try place(shard: index, of: old, offsets: offsets, position: position, range: first..<end, into: &pending)
+            }
+            pending.withBlock { block in
+                Self.cluster(block, classEnds: classStart, firstPosition: first, carry: &carry, into: &subprototypes)
             }
             let name = String(format: "shards/%06d.h5", next.nextShard)
             shards.append(try pending.write(named: name, in: directory))
@@ -68,14 +74,40 @@ extension IndexWriter {
         pending.removeAll()
         next.shards = shards
         next.rowCount = total
-        next.byClass = try ClassRangeStore.write(ranges, shards: shards.map(\.file), generation: old.generation + 1,
-                                                 in: directory)
+        next.byClass = try ClassRangeStore.write(ranges, subprototypes: subprototypes, dimension: old.dimension,
+                                                 shards: shards.map(\.file), generation: old.generation + 1, in: directory)
         var sums = try PrototypeStore.load(directory, old)
         for (id, isRemoved) in removed.enumerated() where isRemoved {
             next.classes[id].rows = 0
             sums.clear(class: id)
         }
         try publish(next, withPrototypes: true, sums: sums)
+    }
+
+    /// Clusters every class that ends in `block` (a new shard's rows, class-contiguous, starting at
+    /// position `firstPosition` of the class order); a class that goes on in the next shard is carried.
+    private static func cluster(_ block: RowBlock, classEnds classStart: [Int], firstPosition: Int,
+                                carry: inout (label: Int32, rows: [Float]), into subs: inout SubPrototypes) {
+        let d = block.dimension
+        var start = 0
+        while start < block.count {
+            let label = block.labels[start]
+            var end = start + 1
+            while end < block.count, block.labels[end] == label { end += 1 }
+            var rows = carry.label == label ? carry.rows : []
+            rows.reserveCapacity(rows.count + (end - start) * d)
+            switch block.rows {
+            case .float32(let values): rows += values[(start * d)..<(end * d)]
+            case .float16(let values): rows += values[(start * d)..<(end * d)].map(Float.init)
+            }
+            if end == block.count, firstPosition + end < classStart[Int(label) + 1] {
+                carry = (label, rows)
+            } else {
+                carry = (-1, [])
+                rows.withUnsafeBufferPointer { subs.add(label: label, rows: $0.baseAddress!, count: $0.count / d, dimension: d) }
+            }
+            start = end
+        }
     }
 
     /// Copies the rows of old shard `index` whose new position is in `range` into `pending`.

@@ -10,6 +10,8 @@ public struct ClassLayout: Codable, Sendable, Equatable {
     public var shards: [String]
     /// CRC-32 of `ranges`' raw little-endian bytes.
     public var checksum: String
+    /// CRC-32 of `subprototypes` then `subprototype_labels` (raw bytes), when the file holds them.
+    public var subprototypesChecksum: String?
 
     func validate(shardFiles: Set<String>, generation: Int, _ fail: (String) -> IndexError) throws {
         guard let number = IndexPaths.classRangesNumber(file) else {
@@ -20,7 +22,9 @@ public struct ClassLayout: Codable, Sendable, Equatable {
         for shard in shards where !shardFiles.contains(shard) {
             throw fail("\(file) covers \"\(shard)\", which the manifest does not list")
         }
-        guard CRC32.isText(checksum) else { throw fail("\(file): checksum \"\(checksum)\" is not crc32:xxxxxxxx") }
+        for value in [checksum, subprototypesChecksum].compactMap({ $0 }) where !CRC32.isText(value) {
+            throw fail("\(file): checksum \"\(value)\" is not crc32:xxxxxxxx")
+        }
     }
 }
 
@@ -44,7 +48,8 @@ enum ClassRangeStore {
     }
 
     /// Writes `ranges` as `classes-<generation>.h5` (fsynced, renamed into place) covering `shards`.
-    static func write(_ ranges: [ClassRange], shards: [String], generation: Int, in directory: URL) throws -> ClassLayout {
+    static func write(_ ranges: [ClassRange], subprototypes: SubPrototypes, dimension: Int, shards: [String],
+                      generation: Int, in directory: URL) throws -> ClassLayout {
         let name = String(format: "classes-%06d.h5", generation)
         let url = directory.appendingPathComponent(name)
         let partial = url.appendingPathExtension("partial")
@@ -53,10 +58,45 @@ enum ClassRangeStore {
         try ShardFile.wrap(partial) {
             let file = try H5File.create(at: partial, overwrite: true)
             try file.createDataset("ranges", values: values, shape: [ranges.count, columns])
+            if !subprototypes.labels.isEmpty {
+                try file.createDataset("subprototypes", values: subprototypes.vectors, shape: [subprototypes.labels.count, dimension])
+                try file.createDataset("subprototype_labels", values: subprototypes.labels)
+            }
             try file.close()
         }
         try Durability.publish(partial, as: url)
-        return ClassLayout(file: name, shards: shards, checksum: checksum(values).text)
+        return ClassLayout(file: name, shards: shards, checksum: checksum(values).text,
+                           subprototypesChecksum: subprototypes.labels.isEmpty ? nil : subChecksum(subprototypes).text)
+    }
+
+    static func subChecksum(_ subs: SubPrototypes) -> CRC32 {
+        var crc = CRC32()
+        subs.vectors.withUnsafeBufferPointer { crc.update($0) }
+        subs.labels.withUnsafeBufferPointer { crc.update($0) }
+        return crc
+    }
+
+    /// The sub-prototypes of `layout` (none when it has no checksum for them), checked: shape, class ids,
+    /// checksum, finite values.
+    static func readSubprototypes(_ layout: ClassLayout, _ directory: URL, _ manifest: Manifest) throws -> SubPrototypes {
+        guard let expected = layout.subprototypesChecksum else { return SubPrototypes() }
+        let url = directory.appendingPathComponent(layout.file)
+        let d = manifest.dimension, limit = SubPrototypes.maxK * manifest.classes.count
+        let subs: SubPrototypes = try ShardFile.wrap(url) {
+            let file = try IndexChange.open(url, directory, generation: manifest.generation)
+            let vectors = try file.dataset("subprototypes"), labels = try file.dataset("subprototype_labels")
+            let shape = try vectors.shape, labelShape = try labels.shape
+            guard shape.count == 2, shape[1] == d, shape[0] <= limit, labelShape == [shape[0]] else {
+                throw IndexError.corruptShard(url, "subprototypes \(shape), labels \(labelShape) for \(manifest.classes.count) classes of d = \(d)")
+            }
+            return SubPrototypes(vectors: try vectors.read(as: Float.self), labels: try labels.read(as: Int32.self))
+        }
+        let found = subChecksum(subs).text
+        guard found == expected else { throw IndexError.corruptShard(url, "subprototypes checksum \(found), the manifest says \(expected)") }
+        guard subs.labels.allSatisfy({ $0 >= 0 && Int($0) < manifest.classes.count }), subs.vectors.allSatisfy(\.isFinite) else {
+            throw IndexError.corruptShard(url, "a subprototype of an unknown class or with a non-finite value")
+        }
+        return subs
     }
 
     /// The ranges of `layout`, each checked: a known class, a covered shard, rows inside it, and no row

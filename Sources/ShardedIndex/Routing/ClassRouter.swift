@@ -7,28 +7,42 @@ public struct ClassRouter: Sendable {
     public let dimension: Int
     /// Size of the class table the prototypes cover (class ids `0 ..< classCount`).
     public let classCount: Int
+    /// One row per class (its mean), then its sub-prototypes, if any; labels are class ids.
     private let prototypes: InMemoryRows
+    /// Vectors per class at most (1 without sub-prototypes): the shortlist search keeps this many per class.
+    private let vectorsPerClass: Int
     /// Classes never routed (removed, or empty).
     let excluded: LabelMask
 
     /// `prototypes`: `routable.count × dimension` L2-normalized class prototypes, row `c` for class id `c`.
     public init(prototypes: [Float], dimension: Int, routable: [Bool]) throws {
+        try self.init(prototypes: prototypes, dimension: dimension, routable: routable, sub: SubPrototypes())
+    }
+
+    init(prototypes: [Float], dimension: Int, routable: [Bool], sub: SubPrototypes) throws {
         guard dimension > 0, prototypes.count == routable.count * dimension else {
             throw RoutingError.prototypeShape(values: prototypes.count, classes: routable.count, dimension: dimension)
         }
         guard Int32(exactly: routable.count) != nil else { throw RoutingError.tooManyClasses(routable.count) }
         self.dimension = dimension
         classCount = routable.count
-        self.prototypes = try InMemoryRows(float32: prototypes, labels: (0..<Int32(routable.count)).map { $0 },
-                                           dimension: dimension)
+        self.prototypes = try InMemoryRows(float32: prototypes + sub.vectors,
+                                           labels: (0..<Int32(routable.count)).map { $0 } + sub.labels, dimension: dimension)
+        var perClass = [Int](repeating: 1, count: routable.count)
+        for label in sub.labels where Int(label) < perClass.count { perClass[Int(label)] += 1 }
+        vectorsPerClass = perClass.max() ?? 1
         excluded = LabelMask(removed: routable.map { !$0 })
     }
 
-    /// The router of an index: its stored prototypes (the prototypes file plus shards it does not cover).
-    public init(index reader: ShardedIndexReader) throws {
+    /// The router of an index: its stored prototypes (the prototypes file plus shards it does not cover),
+    /// and the sub-prototypes `compact --by-class` stored, unless `subprototypes` is false.
+    public init(index reader: ShardedIndexReader, subprototypes: Bool = true) throws {
         let sums = try reader.prototypeSums()
         let routable = zip(reader.classes, sums.counts).map { !$0.removed && $1 > 0 }
-        try self.init(prototypes: sums.normalized(), dimension: reader.dimension, routable: routable)
+        let sub = try subprototypes ? reader.manifest.byClass.map {
+            try ClassRangeStore.readSubprototypes($0, reader.directory, reader.manifest)
+        } ?? SubPrototypes() : SubPrototypes()
+        try self.init(prototypes: sums.normalized(), dimension: reader.dimension, routable: routable, sub: sub)
     }
 
     /// The router of in-memory rows: prototypes computed from the rows (class ids are their labels; a
@@ -56,9 +70,19 @@ public struct ClassRouter: Sendable {
                           extraMask: LabelMask = LabelMask()) throws -> Shortlist {
         guard classes > 0 else { throw RoutingError.badRoute(classes) }
         let width = max(1, min(classes, classCount))
+        // With sub-prototypes a class has several vectors: take enough to find `width` distinct classes.
+        let k = min(prototypes.rowCount, width * vectorsPerClass)
         let found = try ExactSearch.search(queries: queries, in: prototypes,
-                                           options: SearchOptions(k: width, threads: threads, mask: mask(adding: extraMask)))
-        return Shortlist(classes: found.labels, width: width)
+                                           options: SearchOptions(k: max(1, k), threads: threads, mask: mask(adding: extraMask)))
+        guard vectorsPerClass > 1 else { return Shortlist(classes: found.labels, width: width) }
+        var table = [Int32](repeating: -1, count: found.queryCount * width)
+        for j in 0..<found.queryCount {
+            var seen = Set<Int32>(), filled = 0
+            for label in found.labels[(j * found.k)..<((j + 1) * found.k)] where label >= 0 && filled < width {
+                if seen.insert(label).inserted { table[j * width + filled] = label; filled += 1 }
+            }
+        }
+        return Shortlist(classes: table, width: width)
     }
 }
 

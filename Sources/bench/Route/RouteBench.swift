@@ -68,8 +68,11 @@ struct RouteBench: ParsableCommand {
             exactTimes.append(try Stopwatch.time { exact = try ExactSearch.search(queries: queryRows, in: reader, options: options) })
         }
         let exactSeconds = median(exactTimes)
-        var router: ClassRouter?
+        var router: ClassRouter?, meansOnly: ClassRouter?
         let routerSeconds = try Stopwatch.time { router = try ClassRouter(index: reader) }
+        meansOnly = try ClassRouter(index: reader, subprototypes: false)
+        let routers: [(String, ClassRouter)] = reader.manifest.byClass?.subprototypesChecksum == nil
+            ? [("", router!)] : [("", meansOnly!), (" +sub", router!)]
         let exactTop = Self.topClass(exact)
 
         var report = Report(
@@ -79,24 +82,26 @@ struct RouteBench: ParsableCommand {
         report.add([.text("exact"), .number(Double(queries) / exactSeconds, digits: 1), .number(1, digits: 2),
                     .number(1, digits: 4), .number(1, digits: 4)])
         for c in routes where c <= data.classes {
+          for (suffix, router) in routers {
             var routed = SearchResults(queryCount: 0, k: k)
             var times: [Double] = []
             for _ in 0..<max(1, repeats) {
                 times.append(try Stopwatch.time {
-                    routed = try RoutedSearch.search(queries: queryRows, in: reader, router: router!, classes: c, options: options)
+                    routed = try RoutedSearch.search(queries: queryRows, in: reader, router: router, classes: c, options: options)
                 })
             }
             let seconds = median(times)
             let agree = zip(Self.topClass(routed), exactTop).filter { $0 == $1 }.count
-            let shortlist = try router!.shortlist(queryRows, classes: c)
+            let shortlist = try router.shortlist(queryRows, classes: c)
             let inList = (0..<queries).filter { j in
                 Self.topClass(routed)[j] != exactTop[j] && shortlist.classes(of: j).contains(exactTop[j])
             }
             if !inList.isEmpty { print("route \(c): \(inList.count) disagreements although exact's class was routed") }
-            report.add([.text("route \(c)"), .number(Double(queries) / seconds, digits: 1),
+            report.add([.text("route \(c)\(suffix)"), .number(Double(queries) / seconds, digits: 1),
                         .number(exactSeconds / seconds, digits: 2),
                         .number(Double(agree) / Double(queries), digits: 4),
                         .number(Self.recall(routed, exact), digits: 4)])
+          }
         }
         let modes = (0..<data.classes).filter { data.modeCount($0) > 1 }.count
         let smallest = sizes.last ?? 0, largest = sizes.first ?? 0, middle = sizes[sizes.count / 2]
@@ -110,6 +115,8 @@ struct RouteBench: ParsableCommand {
             String(format: "build %.1f s, compaction by class %.1f s, router (prototypes) %.2f s; index %.2f GB",
                    build.results[0].writeSeconds, compactSeconds, routerSeconds, Double(build.results[0].bytes) / 1e9),
             "top-1 agreement: the max rule's best class equals exact search's; recall@k: exact top-k rows found",
+            "+sub: routed on the class means and the sub-prototypes compact --by-class stored (k-means, k ≤ 4); "
+                + "without: class means only",
         ]
         try report.emit(json: json)
         if let export { try Self.export(to: URL(fileURLWithPath: export), reader: reader, queries: queryRows, exact: exact) }
