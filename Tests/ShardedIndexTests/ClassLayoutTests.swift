@@ -195,15 +195,16 @@ import TestSupport
         let options = SearchOptions(k: 1)
         let exact = try ExactSearch.search(queries: queries, in: reader, options: options)
         #expect(exact.labels.allSatisfy { $0 == twoModes })
-        let means = try RoutedSearch.search(queries: queries, in: reader, router: ClassRouter(index: reader, subprototypes: false),
+        let means = try RoutedSearch.search(queries: queries, in: reader, router: ClassRouter(index: reader),
                                             classes: 1, options: options)
         #expect(means.labels.allSatisfy { $0 != twoModes })
-        let sub = try RoutedSearch.search(queries: queries, in: reader, router: ClassRouter(index: reader), classes: 1, options: options)
+        let sub = try RoutedSearch.search(queries: queries, in: reader, router: ClassRouter(index: reader, subprototypes: true),
+                                          classes: 1, options: options)
         #expect(sub.labels == exact.labels && sub.rows == exact.rows)
         // Each class keeps at most four sub-prototypes; a damaged set is a one-line error.
         var manifest = try Manifest.load(from: dir)
         manifest.byClass?.subprototypesChecksum = "crc32:00000000"
         try manifest.save(to: dir)
-        #expect(throws: IndexError.self) { try ClassRouter(index: ShardedIndexReader(directory: dir)) }
+        #expect(throws: IndexError.self) { try ClassRouter(index: ShardedIndexReader(directory: dir), subprototypes: true) }
     }
 }

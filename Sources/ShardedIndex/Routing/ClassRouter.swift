@@ -35,8 +35,10 @@ public struct ClassRouter: Sendable {
     }
 
     /// The router of an index: its stored prototypes (the prototypes file plus shards it does not cover),
-    /// and the sub-prototypes `compact --by-class` stored, unless `subprototypes` is false.
-    public init(index reader: ShardedIndexReader, subprototypes: Bool = true) throws {
+    /// and with `subprototypes` the sub-prototypes `compact --by-class` stored. Off by default: on
+    /// `bench route`'s hard set they raise the agreement at a given C, but a larger C without them reached
+    /// the same agreement faster (docs/routing.md).
+    public init(index reader: ShardedIndexReader, subprototypes: Bool = false) throws {
         let sums = try reader.prototypeSums()
         let routable = zip(reader.classes, sums.counts).map { !$0.removed && $1 > 0 }
         let sub = try subprototypes ? reader.manifest.byClass.map {

@@ -3,11 +3,15 @@ import HDF5
 /// Per-class sub-prototypes: a class whose rows form several visual modes has a mean that sits between
 /// them, far from each; routing on the mean alone misses queries near one mode. A spherical k-means
 /// within the class (k = min(4, rows / 4), at least 2; fewer rows keep only the mean) gives up to four
-/// unit vectors per class, which the router scores besides the mean (a class ranks by its best vector).
+/// unit vectors per class, kept when one lies far from the mean (`keepBelow`), which the router scores
+/// besides the mean (a class ranks by its best vector).
 struct SubPrototypes: Equatable {
     static let maxK = 4
     static let rowsPerCentre = 4
     static let iterations = 6
+    /// A class keeps its centres only when one of them is this far from the class mean (cosine below):
+    /// a class of one mode splits into centres near its mean, which would only cost routing time.
+    static let keepBelow: Float = 0.85
 
     /// `labels.count × dimension` unit vectors, `labels[i]` the class of vector `i`.
     var vectors: [Float] = []
@@ -23,11 +27,11 @@ struct SubPrototypes: Equatable {
         }
         var centres = [Float](repeating: 0, count: k * d)
         var assignment = [Int](repeating: 0, count: n)
+        var mean = [Float](repeating: 0, count: d)
+        for r in 0..<n { for i in 0..<d { mean[i] += rows[r * d + i] } }
         centres.withUnsafeMutableBufferPointer { c in
             let c = c.baseAddress!
             // Start: the row farthest from the mean, then each next farthest from the chosen ones.
-            var mean = [Float](repeating: 0, count: d)
-            for r in 0..<n { for i in 0..<d { mean[i] += rows[r * d + i] } }
             var best = [Float](repeating: -.infinity, count: n)
             var pick = mean.withUnsafeBufferPointer { m in (0..<n).min { dot(rows + $0 * d, m.baseAddress!) < dot(rows + $1 * d, m.baseAddress!) }! }
             for j in 0..<k {
@@ -44,6 +48,14 @@ struct SubPrototypes: Equatable {
                 _ = RowMath.normalizeRows(UnsafeMutableBufferPointer(start: c, count: k * d), rows: k, dimension: d)
             }
         }
+        // One visual mode (every centre near the mean): the mean routes it as well.
+        let spread = centres.withUnsafeBufferPointer { c in
+            mean.withUnsafeMutableBufferPointer { m -> Float in
+                _ = RowMath.normalizeRows(m, rows: 1, dimension: d)
+                return (0..<k).map { dot(c.baseAddress! + $0 * d, m.baseAddress!) }.min() ?? 1
+            }
+        }
+        guard spread < Self.keepBelow else { return }
         // A centre no row chose stays zero: leave it out.
         for j in 0..<k where assignment.contains(j) {
             vectors += centres[(j * d)..<((j + 1) * d)]

@@ -69,7 +69,7 @@ struct RouteBench: ParsableCommand {
         }
         let exactSeconds = median(exactTimes)
         var router: ClassRouter?, meansOnly: ClassRouter?
-        let routerSeconds = try Stopwatch.time { router = try ClassRouter(index: reader) }
+        let routerSeconds = try Stopwatch.time { router = try ClassRouter(index: reader, subprototypes: true) }
         meansOnly = try ClassRouter(index: reader, subprototypes: false)
         let routers: [(String, ClassRouter)] = reader.manifest.byClass?.subprototypesChecksum == nil
             ? [("", router!)] : [("", meansOnly!), (" +sub", router!)]
