@@ -55,7 +55,7 @@ def main():
     build = time.perf_counter() - t0
     out = []
     print(f"# FAISS {faiss.__version__} IndexIVFFlat, N = {n}, d = {d}, nlist = {nlist}, {len(queries)} queries, "
-          f"k = {a.k}, {a.threads} threads (train + add {build:.1f} s)")
+          f"k = {a.k}, {a.threads} threads (train + add {build:.1f} s)", flush=True)
     print(f"{'nprobe':>7} {'queries/s':>10} {'top-1 agreement':>16}")
     for nprobe in [int(x) for x in a.nprobe.split(",")]:
         index.nprobe = nprobe
@@ -68,7 +68,7 @@ def main():
         seconds = sorted(times)[len(times) // 2]
         top = np.where(ids[:, 0] >= 0, labels[np.maximum(ids[:, 0], 0)], -1)
         agreement = float(np.mean(top == exact_top))
-        print(f"{nprobe:>7} {len(queries) / seconds:>10.1f} {agreement:>16.4f}")
+        print(f"{nprobe:>7} {len(queries) / seconds:>10.1f} {agreement:>16.4f}", flush=True)
         out.append({"nprobe": nprobe, "queries_per_s": len(queries) / seconds, "top1_agreement": agreement})
     if a.json:
         with open(a.json, "w") as f:
