@@ -2,6 +2,7 @@ import Aggregate
 import ArgumentParser
 import Foundation
 import Pipeline
+import ShardedIndex
 
 public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     public init() {}
@@ -20,6 +21,8 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     @Option(help: "Images gathered before each search of the index (1…\(Limits.searchBatch.upperBound)).")
     public var searchBatch = 1024
     @OptionGroup public var embedding: EmbeddingArguments
+    @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.")
+    public var route: Route?
 
     public func validate() throws { try checkOption(searchBatch, "--search-batch", Limits.searchBatch) }
 
@@ -28,7 +31,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
             try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
                 batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self),
-                decode: embedding.decode),
+                decode: embedding.decode, route: route),
                 format: format, out: out, console: console, cluster: cluster)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import ShardedIndex
 
 public struct EvalCommand<Host: CommandHost>: ParsableCommand {
     public init() {}
@@ -18,6 +19,8 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
     @Option(help: "Calibrate the threshold for this precision instead of the best F1.") public var targetPrecision: Double?
     @Flag(help: "Machine-readable JSON on stdout.") public var json = false
     @OptionGroup public var embedding: EmbeddingArguments
+    @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.")
+    public var route: Route?
 
     public func validate() throws {
         try checkOption(k, "--k", Limits.neighbours)
@@ -32,7 +35,7 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
             try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                   rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
                                   batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
-                                  decode: embedding.decode, console: console, cluster: cluster)
+                                  decode: embedding.decode, route: route, console: console, cluster: cluster)
         }
     }
 }

@@ -27,6 +27,8 @@ public struct SearchCommand<Host: CommandHost>: ParsableCommand {
     @Flag(help: "Skip the shard checksum verification (CRC-32 of every row, once per run).") public var noVerify = false
     @Option(help: "Search threads (1…\(Limits.threads.upperBound); default: every core, shared equally by the cbr-mpi ranks on one machine).")
     public var threads: Int?
+    @Option(help: "Routed search: rank only the rows of each query's C best classes by prototype score, or 'auto' (C for 0.99 top-1 agreement with exact search on the index's own rows; one rank only). Default: exact.")
+    public var route: Route?
     @Flag(help: "Print the scan time (slowest rank) and the time to merge the ranks' lists as a note.") public var timings = false
 
     public func validate() throws {
@@ -39,7 +41,7 @@ public struct SearchCommand<Host: CommandHost>: ParsableCommand {
         try Host.run { console, cluster in
             try Commands.search(queries, dataset: dataset, index: URL(fileURLWithPath: index), k: k, out: out,
                                 inMemory: inMemory, blockRows: blockRows, verify: !noVerify,
-                                threads: threads ?? Host.defaultThreads, timings: timings, console: console,
+                                threads: threads ?? Host.defaultThreads, timings: timings, route: route, console: console,
                                 cluster: cluster)
         }
     }

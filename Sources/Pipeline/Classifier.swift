@@ -4,7 +4,8 @@ import Foundation
 import Imaging
 import ShardedIndex
 
-/// Classification by retrieval over a built index: query embeddings are searched (exact top-k), each
+/// Classification by retrieval over a built index: query embeddings are searched (exact top-k, or routed
+/// by class with `Options.route`), each
 /// query's neighbours are aggregated per class, and a threshold turns a weak best class into `unknown`.
 /// Work is per batch of queries, so memory does not grow with the number of images classified.
 ///
@@ -30,10 +31,14 @@ public final class Classifier {
         public var threads: Int
         /// How query images are decoded (`--decode`).
         public var decode: DecodeMode
+        /// Class-routed search (nil: exact search, the default): rank only the rows of each query's best
+        /// classes by prototype score (docs/routing.md).
+        public var route: Route?
 
         public init(top: Int = 5, k: Int = 50, rule: AggregationRule = .max, threshold: Float? = nil,
                     batchSize: Int = 32, searchBatch: Int = 1024,
-                    threads: Int = ProcessInfo.processInfo.activeProcessorCount, decode: DecodeMode = .exact) {
+                    threads: Int = ProcessInfo.processInfo.activeProcessorCount, decode: DecodeMode = .exact,
+                    route: Route? = nil) {
             self.decode = decode
             self.top = top
             self.k = k
@@ -42,6 +47,7 @@ public final class Classifier {
             self.batchSize = batchSize
             self.searchBatch = searchBatch
             self.threads = threads
+            self.route = route
         }
     }
 
@@ -58,6 +64,10 @@ public final class Classifier {
     private let reader: ShardedIndexReader
     private let prototypes: InMemoryRows?
     private let mask: LabelMask
+    /// The router and the number of classes routed per query, when `options.route` is set.
+    private let routing: (router: ClassRouter, classes: Int)?
+    /// What `--route auto` measured (nil otherwise).
+    public let routeCalibration: RouteCalibration.Outcome?
 
     /// `prototypes`: load the class prototypes even when `options.rule` does not use them (for `rank(rules:)`).
     /// `cluster`: the ranks sharing the work (one process by default); every rank constructs its classifier.
@@ -78,6 +88,23 @@ public final class Classifier {
         model = try EmbeddingModel.forIndex(reader.manifest, index: index, explicit: explicit)
         classes = ClassTable(reader.manifest.classes.filter { !$0.removed }.map { ($0.id, $0.name) })
         mask = LabelMask(removed: reader.removedMask)
+        if let route = options.route {
+            let router = try ClassRouter(index: reader)
+            switch route {
+            case .classes(let c):
+                routing = (router, c)
+                routeCalibration = nil
+            case .auto:
+                // The calibration samples the reader's own rows: on several ranks each would pick its own C.
+                guard cluster.size == 1 else { throw CLIError.usage("--route auto runs on one rank; give --route C") }
+                let outcome = try RouteCalibration.pick(in: reader, router: router, mask: mask, threads: options.threads)
+                routing = (router, outcome.classes)
+                routeCalibration = outcome
+            }
+        } else {
+            routing = nil
+            routeCalibration = nil
+        }
         // Rank 0 alone searches the prototypes (classes × d: small).
         if (options.rule.usesPrototypes || wanted) && cluster.isRoot {
             prototypes = try InMemoryRows(float32: try reader.prototypes(),
@@ -86,6 +113,16 @@ public final class Classifier {
         } else {
             prototypes = nil
         }
+    }
+
+    /// The routed search in one phrase (nil for exact search): `C classes per query`, and for `auto` what
+    /// the calibration measured.
+    public var routeDescription: String? {
+        guard let routing else { return nil }
+        let unit = routing.classes == 1 ? "class" : "classes"
+        guard let calibration = routeCalibration else { return "\(routing.classes) \(unit) per query" }
+        return "\(routing.classes) \(unit) per query (auto: top-1 agreement \(String(format: "%.3f", calibration.agreement)) "
+            + "with exact search on \(calibration.sampled) index rows)"
     }
 
     /// Each query's ranking of classes (best first, at most `top`), for `count` L2-normalized embeddings.
@@ -103,8 +140,11 @@ public final class Classifier {
         // Every rank makes the same collective calls: the rules are the same everywhere.
         var rows: SearchResults?
         if rules.contains(where: { !$0.usesPrototypes }) {
-            rows = try SearchGather.merged(try ExactSearch.search(queries: embeddings, in: reader, options: search),
-                                           cluster: cluster, rowCount: manifest.rowCount, classCount: manifest.classes.count)
+            let partial = try routing.map {
+                try RoutedSearch.search(queries: embeddings, in: reader, router: $0.router, classes: $0.classes, options: search)
+            } ?? ExactSearch.search(queries: embeddings, in: reader, options: search)
+            rows = try SearchGather.merged(partial, cluster: cluster, rowCount: manifest.rowCount,
+                                           classCount: manifest.classes.count)
         }
         guard cluster.isRoot else { return rules.map { _ in [] } }
         var centres: SearchResults?

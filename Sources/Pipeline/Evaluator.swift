@@ -1,6 +1,7 @@
 import Aggregate
 import Foundation
 import Imaging
+import ShardedIndex
 
 /// `cbr eval`: classifies a labelled query set against an index and measures each aggregation rule on the
 /// same neighbours. A query whose class the index does not hold (or that has none) is a distractor.
@@ -41,20 +42,23 @@ public enum Evaluator {
         /// The failures this process met itself, which it reports (all of `failures` in one process).
         public var ownFailures: [Dataset.Problem]
         public var seconds: Double
+        /// The search: nil for exact, else the classes routed per query (how `auto` chose them).
+        public var route: String?
 
         public var json: String {
-            struct Output: Codable { var reports: [Report]; var failures: [String]; var seconds: Double }
+            struct Output: Codable { var reports: [Report]; var failures: [String]; var seconds: Double; var route: String? }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let data = (try? encoder.encode(Output(reports: reports, failures: failures.map(\.description), seconds: seconds))) ?? Data()
+            let data = (try? encoder.encode(Output(reports: reports, failures: failures.map(\.description), seconds: seconds, route: route))) ?? Data()
             return String(decoding: data, as: UTF8.self)
         }
 
         public var summary: String {
             guard let first = reports.first else { return "no queries" }
             var lines = ["\(first.queries) queries (\(first.known) of indexed classes, \(first.distractors) distractors), "
-                + "k = \(first.k), \(failures.count) failed, \(String(format: "%.1f", seconds)) s",
+                + "k = \(first.k), \(failures.count) failed, \(String(format: "%.1f", seconds)) s"
+                + (route.map { ", routed search: \($0)" } ?? ""),
                          "rule        top-1   top-5   GAP     threshold  precision  recall  open-set"]
             for r in reports {
                 func pct(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
@@ -79,14 +83,14 @@ public enum Evaluator {
     /// every rank's the images it failed to decode (the other ranks' reports are empty).
     public static func run(_ dataset: Dataset, index: URL, model: URL?, rules: [AggregationRule], k: Int,
                            targetPrecision: Double?, batchSize: Int, threads: Int, decode: DecodeMode = .exact,
-                           searchBatch: Int = Classifier.Options().searchBatch,
+                           route: Route? = nil, searchBatch: Int = Classifier.Options().searchBatch,
                            cluster: any Cluster = SingleProcess(),
                            progress: Bool = isatty(STDERR_FILENO) == 1) throws -> Result {
         let clock = Date()
         let rules = rules.isEmpty ? [.max] : rules
         let classifier = try Classifier(index: index, model: model, options: .init(
             top: 5, k: k, rule: rules[0], batchSize: batchSize, searchBatch: searchBatch, threads: threads,
-            decode: decode),
+            decode: decode, route: route),
             prototypes: rules.contains { $0.usesPrototypes }, cluster: cluster)
         let truths = dataset.classNames.map { classifier.classes.id(of: $0) }
         let items = dataset.items
@@ -114,7 +118,8 @@ public enum Evaluator {
         }
         let own = (cluster.isRoot ? dataset.problems : []) + failed.map(\.problem)
         let all = try FailedQueries.gathered(failed, cluster: cluster, items: items.count).map { dataset.problems + $0 } ?? own
-        return Result(reports: reports, failures: all, ownFailures: own, seconds: Date().timeIntervalSince(clock))
+        return Result(reports: reports, failures: all, ownFailures: own, seconds: Date().timeIntervalSince(clock),
+                      route: classifier.routeDescription)
     }
 
     static func report(_ e: Evaluation, rule: AggregationRule, k: Int, targetPrecision: Double?, classes: ClassTable) -> Report {

@@ -21,13 +21,7 @@ final class BlockScanner: @unchecked Sendable {
         let queries = UnsafeMutablePointer<Float>.allocate(capacity: q * d)
         queries.initialize(from: source, count: q * d)
         self.queries = queries
-        if normalize {
-            for j in 0..<q {
-                let row = queries + j * d
-                let norm = DotKernels.dot1(row, row, d, DotKernels.load8, { $0 }).squareRoot()
-                if norm > 0 { for i in 0..<d { row[i] /= norm } }
-            }
-        }
+        if normalize { RowMath.normalizeQueries(queries, count: q, dimension: d) }
         heaps = TopKHeaps(count: plan.threads * q, k: plan.k)
         scoreScratch = (0..<plan.threads).map { _ in .allocate(capacity: plan.queryChunk * plan.tileRows) }
         rowScratch = (0..<plan.threads).map { _ in .allocate(capacity: plan.mode == .fused ? 1 : plan.tileRows * d) }

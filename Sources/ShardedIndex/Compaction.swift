@@ -44,6 +44,8 @@ extension IndexWriter {
         try flush()
         next.shards = shards
         next.rowCount = shards.reduce(0) { $0 + $1.rows }
+        // A class layout whose shards were rewritten (renumbered rows) no longer holds.
+        if let layout = next.byClass, !Set(layout.shards).isSubset(of: shards.map(\.file)) { next.byClass = nil }
         var sums = try PrototypeStore.load(directory, old)
         for (id, isRemoved) in removed.enumerated() where isRemoved {
             next.classes[id].rows = 0

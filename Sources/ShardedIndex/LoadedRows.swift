@@ -16,8 +16,8 @@ final class LoadedRows: @unchecked Sendable {
     let dtype: ScalarType
     let count: Int
     private let segments: [Segment]
-    private let rows: UnsafeMutableRawBufferPointer
-    private let labels: UnsafeMutableBufferPointer<Int32>
+    let rows: UnsafeMutableRawBufferPointer
+    let labels: UnsafeMutableBufferPointer<Int32>
 
     /// Loads shards `shards` (manifest indices, ascending, checked by the caller).
     init(_ state: StreamState, shards: [Int]) throws {
@@ -66,18 +66,30 @@ final class LoadedRows: @unchecked Sendable {
             var start = 0
             while start < segment.count {
                 let n = min(maxRows, segment.count - start)
-                let at = segment.offset + start
-                let view: RowBlock.Rows
-                switch dtype {
-                case .float32:
-                    view = .float32(UnsafeBufferPointer(start: rows.baseAddress!.assumingMemoryBound(to: Float.self) + at * dimension, count: n * dimension))
-                case .float16:
-                    view = .float16(UnsafeBufferPointer(start: rows.baseAddress!.assumingMemoryBound(to: Float16.self) + at * dimension, count: n * dimension))
-                }
-                try body(RowBlock(firstRow: segment.firstRow + start, count: n, dimension: dimension, rows: view,
-                                  labels: UnsafeBufferPointer(rebasing: labels[at..<(at + n)])))
+                try body(block(at: segment.offset + start, count: n, firstRow: segment.firstRow + start))
                 start += n
             }
         }
+    }
+
+    /// Global rows `range` as a block (a view of the loaded rows), or nil when they are not all in one
+    /// loaded shard (a shard this reader does not hold, or a range across shards).
+    func block(global range: Range<Int>) -> RowBlock? {
+        guard let segment = segments.first(where: { $0.firstRow <= range.lowerBound && range.upperBound <= $0.firstRow + $0.count })
+        else { return nil }
+        return block(at: segment.offset + range.lowerBound - segment.firstRow, count: range.count, firstRow: range.lowerBound)
+    }
+
+    /// `count` rows from position `at` of the allocation, numbered from global row `firstRow`.
+    private func block(at: Int, count n: Int, firstRow: Int) -> RowBlock {
+        let view: RowBlock.Rows
+        switch dtype {
+        case .float32:
+            view = .float32(UnsafeBufferPointer(start: rows.baseAddress!.assumingMemoryBound(to: Float.self) + at * dimension, count: n * dimension))
+        case .float16:
+            view = .float16(UnsafeBufferPointer(start: rows.baseAddress!.assumingMemoryBound(to: Float16.self) + at * dimension, count: n * dimension))
+        }
+        return RowBlock(firstRow: firstRow, count: n, dimension: dimension, rows: view,
+                        labels: UnsafeBufferPointer(rebasing: labels[at..<(at + n)]))
     }
 }

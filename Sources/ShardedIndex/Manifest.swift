@@ -62,6 +62,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// Number used for the next shard file; never reused, so an unlisted file is always a leftover.
     public var nextShard: Int
     public var prototypes: Prototypes?
+    /// The class-contiguous layout written by `compactByClass` (absent otherwise); shards added since are
+    /// not covered and are read whole by a routed search (docs/routing.md).
+    public var byClass: ClassLayout?
 
     public init(dimension: Int, dtype: ScalarType, model: Model?) {
         format = Self.formatName
@@ -75,6 +78,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         generation = 0
         nextShard = 0
         prototypes = nil
+        byClass = nil
     }
 
     /// Rows whose class is not removed.

@@ -53,6 +53,28 @@ struct PendingShard {
         ids.append(id)
     }
 
+    /// Makes room for `count` rows to be `place`d in any order (zero rows, label 0, empty ids until then).
+    mutating func reserve(placing count: Int) {
+        removeAll()
+        switch dtype {
+        case .float32: float32 = [Float](repeating: 0, count: count * dimension)
+        case .float16: float16 = [Float16](repeating: 0, count: count * dimension)
+        }
+        labels = [Int32](repeating: 0, count: count)
+        ids = [String](repeating: "", count: count)
+    }
+
+    /// Puts row `r` of an already-stored block at `position` of the reserved rows, unchanged.
+    mutating func place(stored block: RowBlock, row r: Int, at position: Int, id: String) {
+        let d = dimension
+        switch block.rows {
+        case .float32(let rows): float32.replaceSubrange((position * d)..<((position + 1) * d), with: rows[(r * d)..<((r + 1) * d)])
+        case .float16(let rows): float16.replaceSubrange((position * d)..<((position + 1) * d), with: rows[(r * d)..<((r + 1) * d)])
+        }
+        labels[position] = block.labels[r]
+        ids[position] = id
+    }
+
     /// Calls `body` with the collected rows as one block starting at global row `firstRow`.
     func withBlock<R>(firstRow: Int = 0, _ body: (RowBlock) throws -> R) rethrows -> R {
         try labels.withUnsafeBufferPointer { labels in

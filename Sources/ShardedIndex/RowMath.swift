@@ -28,4 +28,21 @@ enum RowMath {
         while i < row.count { total += row[i] * row[i]; i += 1 }
         return total
     }
+
+    /// Scales each of the `count` queries at `queries` to unit length (a zero query stays zero), the way
+    /// every search does it, so exact and routed searches see the same query values.
+    static func normalizeQueries(_ queries: UnsafeMutablePointer<Float>, count: Int, dimension d: Int) {
+        for j in 0..<count {
+            let row = queries + j * d
+            let norm = DotKernels.dot1(row, row, d, DotKernels.load8, { $0 }).squareRoot()
+            if norm > 0 { for i in 0..<d { row[i] /= norm } }
+        }
+    }
+
+    /// `queries` (`[q × d]`) with every query scaled to unit length.
+    static func normalizedQueries(_ queries: [Float], dimension d: Int) -> [Float] {
+        var out = queries
+        out.withUnsafeMutableBufferPointer { normalizeQueries($0.baseAddress!, count: $0.count / d, dimension: d) }
+        return out
+    }
 }

@@ -19,9 +19,11 @@ public final class ShardedIndexReader: RowBlockSource {
     public let directory: URL
     public let manifest: Manifest
     public let mode: Mode
-    private let state: StreamState
-    private let selection: ShardSelection
-    private let memory: LoadedRows?
+    let state: StreamState
+    let selection: ShardSelection
+    let memory: LoadedRows?
+    /// The class-ranges table, read at the first routed search (`ClassLocatingSource`).
+    let classRanges = ClassRangeCache()
 
     /// `shards`: manifest indices of the shards to read (nil: all of them).
     public convenience init(directory: URL, mode: Mode = .streaming, verifyChecksums: Bool = true, shards: [Int]? = nil) throws {

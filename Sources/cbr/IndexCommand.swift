@@ -48,8 +48,10 @@ struct IndexCompact: ParsableCommand {
         abstract: "Rewrite the shards that hold rows of removed classes without them (crash-safe).")
 
     @OptionGroup var location: IndexLocation
+    @Flag(help: "Rewrite every shard class-contiguously with a per-class row-range table, for routed search (--route).")
+    var byClass = false
 
     func run() throws {
-        try runCommand { console in try Commands.compactIndex(location.url, console: console) }
+        try runCommand { console in try Commands.compactIndex(location.url, byClass: byClass, console: console) }
     }
 }

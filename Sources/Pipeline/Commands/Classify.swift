@@ -1,6 +1,7 @@
 import Aggregate
 import Foundation
 import Imaging
+import ShardedIndex
 
 extension Commands {
     /// `cbr classify`: the images found in `inputs`, classified against `index`; predictions as CSV or JSON
@@ -18,6 +19,7 @@ extension Commands {
         }
         try report(dataset.problems, on: console)
         let classifier = try Classifier(index: index, model: model, options: options, cluster: cluster)
+        if let route = classifier.routeDescription, cluster.isRoot { try console.note("routed search: \(route)") }
         func run(_ destination: TextOutput) throws {
             let writer = PredictionWriter(destination, format: format)
             try classifier.classify(dataset.items.map(\.file), result: { file, predictions in
@@ -40,11 +42,11 @@ extension Commands {
     /// the queries it failed, rank 0 prints the report.
     public static func evaluate(_ dataset: Dataset, index: URL, model: URL?, rules: String,
                                 k: Int, targetPrecision: Double?, json: Bool, batchSize: Int, threads: Int,
-                                decode: DecodeMode = .exact, console: Console,
+                                decode: DecodeMode = .exact, route: Route? = nil, console: Console,
                                 cluster: any Cluster = SingleProcess()) throws {
         let result = try Evaluator.run(dataset, index: index, model: model, rules: try aggregationRules(rules),
                                        k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads,
-                                       decode: decode, cluster: cluster)
+                                       decode: decode, route: route, cluster: cluster)
         try report(result.ownFailures, on: console)
         if cluster.isRoot { try console.print(json ? result.json : result.summary) }
     }

@@ -48,11 +48,12 @@ extension Commands {
         }
     }
 
-    /// `cbr index compact`: shards holding removed rows rewritten without them.
-    public static func compactIndex(_ index: URL, console: Console) throws {
+    /// `cbr index compact`: shards holding removed rows rewritten without them; with `byClass`, every
+    /// shard rewritten class-contiguously, with a per-class row-range table (docs/routing.md).
+    public static func compactIndex(_ index: URL, byClass: Bool = false, console: Console) throws {
         let writer = try IndexWriter.open(at: index)
         let before = writer.manifest.rowCount
-        try writer.compact()
-        try console.print("compacted: \(before) → \(writer.manifest.rowCount) rows in \(writer.manifest.shards.count) shards")
+        if byClass { try writer.compactByClass() } else { try writer.compact() }
+        try console.print("compacted\(byClass ? " by class" : ""): \(before) → \(writer.manifest.rowCount) rows in \(writer.manifest.shards.count) shards")
     }
 }

@@ -12,12 +12,14 @@ extension Commands {
     /// exchange and the merge alone).
     public static func search(_ queries: String, dataset: String?, index: URL, k: Int, out: String, inMemory: Bool,
                               blockRows: Int, verify: Bool, threads: Int = ExactSearch.defaultThreads, timings: Bool = false,
-                              console: Console, cluster: any Cluster = SingleProcess()) throws {
+                              route: Route? = nil, console: Console, cluster: any Cluster = SingleProcess()) throws {
         // `out` is checked before the search. On a cluster it is reserved again only once every rank's
         // results are in: a job that another rank's error ends (MPI kills rank 0 where it waits) leaves no
         // temporary file behind.
         let early = cluster.isRoot ? try AtomicOutput(out) : nil
         if cluster.size > 1 { early?.abandon() }
+        // The calibration samples the reader's own rows: on several ranks each would pick its own C.
+        if case .auto = route, cluster.size > 1 { throw CLIError.usage("--route auto runs on one rank; give --route C") }
         let reader = try ShardedIndexReader.part(of: index, cluster: cluster, inMemory: inMemory,
                                                  inMemoryLimit: Classifier.inMemoryLimit, verifyChecksums: verify)
         let source = try EmbeddingSources.open(queries, dataset: dataset, defaults: ["embeddings", "queries", "test"])
@@ -41,7 +43,22 @@ extension Commands {
         let options = SearchOptions(k: k, blockRows: blockRows, threads: threads, normalizeQueries: true,
                                     mask: LabelMask(removed: reader.removedMask))
         let scanStart = Date()
-        let partial = try ExactSearch.search(queries: matrix, in: reader, options: options)
+        let partial: SearchResults
+        if let route {
+            let router = try ClassRouter(index: reader)
+            var classes = 0
+            switch route {
+            case .classes(let c): classes = c
+            case .auto:
+                let picked = try RouteCalibration.pick(in: reader, router: router, mask: options.mask, blockRows: blockRows)
+                classes = picked.classes
+                try console.note("route auto: \(classes) classes per query (top-1 agreement "
+                    + "\(String(format: "%.3f", picked.agreement)) with exact search on \(picked.sampled) index rows)")
+            }
+            partial = try RoutedSearch.search(queries: matrix, in: reader, router: router, classes: classes, options: options)
+        } else {
+            partial = try ExactSearch.search(queries: matrix, in: reader, options: options)
+        }
         let scanMicroseconds = Int(Date().timeIntervalSince(scanStart) * 1e6)
         var slowestScan = scanMicroseconds
         if timings {

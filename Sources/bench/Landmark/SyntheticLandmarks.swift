@@ -22,6 +22,20 @@ struct SyntheticLandmarks: Sendable {
     /// How far an image strays from its class centre (relative norm).
     var imageNoise: Float = 1.1
     var seed: UInt64 = 2026
+    /// What makes class routing hard (all off for `bench landmark`; `bench route` turns them on):
+    /// the fraction of classes with 2–4 visual modes, each mode `modeSpread` (relative norm) away from
+    /// the class centre, so that the class mean sits between its modes;
+    var multiModeFraction = 0.0
+    var modeSpread: Float = 1.0
+    /// the fraction of classes that nearly duplicate the previous class (centre `duplicateSpread` away);
+    var nearDuplicateFraction = 0.0
+    var duplicateSpread: Float = 0.15
+    /// the fraction of queries drawn between two classes (normalized sum of a draw of each).
+    var betweenFraction = 0.0
+    /// Draw query noise from streams of their own. Off (for `bench landmark`'s figures), query q of class
+    /// c + 64 shares its noise with row q of class c (the row seed XORs `c << 24` with `1 << 30 | q`),
+    /// so that row, of another class, is often the query's nearest neighbour.
+    var distinctQueryNoise = false
 
     /// GLDv2 train-clean's shape: 1,580,470 images in 81,313 classes, at the Lite0 embedding size.
     static func gldv2Clean(scale: Double = 1, dimension: Int = 1280) -> SyntheticLandmarks {
@@ -80,19 +94,53 @@ struct SyntheticLandmarks: Sendable {
                 }
             }
         }
+        // Near-duplicate classes: a centre next to the previous class's (in order, so chains stay close).
+        let near = duplicateSpread / Float(d).squareRoot()
+        centres.withUnsafeMutableBufferPointer { out in
+            for c in 1..<max(1, classes) where Self.draw(c, salt: 0xD0B1, below: nearDuplicateFraction, seed: seed) {
+                var rng = Xoshiro256(seed: seed ^ 0xD0B1_0000_0000 ^ UInt64(c))
+                let previous = out.baseAddress! + (c - 1) * d
+                fillNormalized(out.baseAddress! + c * d, d) { j in previous[j] + near * rng.nextGaussian() }
+            }
+        }
         return centres
     }
 
     /// Writes `count` rows of class `label` (its `first`-th row onwards) into `out`.
     func generateRows(label: Int, first: Int, count: Int, centres: UnsafePointer<Float>,
-                      into out: UnsafeMutablePointer<Float>) {
+                      into out: UnsafeMutablePointer<Float>, salt: UInt64 = 0) {
         let d = dimension
         let noise = imageNoise / Float(d).squareRoot()
         let centre = centres + label * d
+        let modes = modeCount(label)
+        var modeCentre = [Float](repeating: 0, count: modes > 1 ? d : 0)
         for i in 0..<count {
-            var rng = Xoshiro256(seed: seed ^ (UInt64(label) << 24) ^ UInt64(first + i))
-            fillNormalized(out + i * d, d) { j in centre[j] + noise * rng.nextGaussian() }
+            var rng = Xoshiro256(seed: seed ^ salt ^ (UInt64(label) << 24) ^ UInt64(first + i))
+            guard modes > 1 else {
+                fillNormalized(out + i * d, d) { j in centre[j] + noise * rng.nextGaussian() }
+                continue
+            }
+            // Row i of the class belongs to mode i % modes, a fixed point `modeSpread` away from the centre.
+            let mode = (first + i) % modes
+            var modeRNG = Xoshiro256(seed: seed ^ 0x30DE_0000_0000 ^ (UInt64(label) << 3) ^ UInt64(mode))
+            let spread = modeSpread / Float(d).squareRoot()
+            modeCentre.withUnsafeMutableBufferPointer { m in
+                fillNormalized(m.baseAddress!, d) { j in centre[j] + spread * modeRNG.nextGaussian() }
+                fillNormalized(out + i * d, d) { j in m[j] + noise * rng.nextGaussian() }
+            }
         }
+    }
+
+    /// Visual modes of class `label`: 1, or 2–4 for the `multiModeFraction` of classes.
+    func modeCount(_ label: Int) -> Int {
+        Self.draw(label, salt: 0x30DE, below: multiModeFraction, seed: seed) ? 2 + label % 3 : 1
+    }
+
+    /// A seeded coin: true for about `fraction` of the values `c`.
+    static func draw(_ c: Int, salt: UInt64, below fraction: Double, seed: UInt64) -> Bool {
+        guard fraction > 0 else { return false }
+        var rng = Xoshiro256(seed: seed ^ (salt << 40) ^ UInt64(c))
+        return Double(rng.next() >> 11) / Double(1 << 53) < fraction
     }
 
     /// Query images: new draws (not indexed rows) of classes chosen uniformly, as landmark queries are.
@@ -103,8 +151,15 @@ struct SyntheticLandmarks: Sendable {
         vectors.withUnsafeMutableBufferPointer { out in
             for (q, label) in labels.enumerated() {
                 // Row numbers past the class's size: never an indexed image.
-                generateRows(label: Int(label), first: 1 << 30 | q, count: 1, centres: centres,
-                             into: out.baseAddress! + q * dimension)
+                let target = out.baseAddress! + q * dimension
+                let salt: UInt64 = distinctQueryNoise ? 0x9E37_79B9_0000_0000 : 0
+                generateRows(label: Int(label), first: 1 << 30 | q, count: 1, centres: centres, into: target, salt: salt)
+                guard classes > 1, Self.draw(q, salt: 0xB37E, below: betweenFraction, seed: seed) else { continue }
+                // Between two classes: the sum of a draw of each, normalized (the label stays the first).
+                var other = [Float](repeating: 0, count: dimension)
+                let second = (Int(label) + 1 + Int(rng.next() % UInt64(classes - 1))) % classes
+                generateRows(label: second, first: 1 << 29 | q, count: 1, centres: centres, into: &other, salt: salt)
+                fillNormalized(target, dimension) { j in target[j] + other[j] }
             }
         }
         return (vectors, labels)
