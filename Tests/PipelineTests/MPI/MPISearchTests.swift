@@ -114,3 +114,32 @@ extension MPISearchTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: data.folder.path).allSatisfy { !$0.contains(".tmp-") })
     }
 }
+
+extension MPISearchTests {
+    @Test("routed search (--route C) on 2 and 3 ranks equals cbr's, plain and compacted by class; --route auto needs one rank")
+    func routed() throws {
+        let data = try RandomIndex(rows: 12_000, shardRows: 2500)
+        let (index, queries, out) = (data.index, data.queries, data.folder)
+        for compacted in [false, true] {
+            if compacted {
+                let compact = try CLIRun.cbr(["index", "compact", "--by-class", "--index", index.path])
+                #expect(compact.status == 0, "\(compact.stderr)")
+            }
+            let arguments = ["search", queries.path, "--index", index.path, "--k", "20", "--route", "5"]
+            let single = try CLIRun.cbr(arguments + ["--out", out.appendingPathComponent("routed.h5").path])
+            #expect(single.status == 0, "\(single.stderr)")
+            let expected = try RandomIndex.output(out.appendingPathComponent("routed.h5").path)
+            for ranks in [2, 3] {
+                let path = out.appendingPathComponent("routed-np\(ranks).h5").path
+                let run = try CLIRun.mpi(ranks: ranks, arguments + ["--out", path, "--threads", "1"])
+                #expect(run.status == 0, "\(run.stderr)")
+                let got = try RandomIndex.output(path)
+                #expect(got.rows == expected.rows && got.labels == expected.labels && got.scores == expected.scores,
+                        "\(ranks) ranks, compacted by class: \(compacted)")
+            }
+        }
+        let auto = try CLIRun.mpi(ranks: 2, ["search", queries.path, "--index", index.path, "--route", "auto",
+                                             "--out", out.appendingPathComponent("auto.h5").path])
+        #expect(auto.status == 2 && auto.stderr.contains("--route auto runs on one rank"), "\(auto.stderr)")
+    }
+}
