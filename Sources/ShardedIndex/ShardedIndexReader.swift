@@ -69,9 +69,10 @@ public final class ShardedIndexReader: RowBlockSource {
                             dimension: dimension, dtype: dtype, fill: { try state.fill($0, $1) }, body)
     }
 
-    /// Reads every shard to the end and checks its checksums (embeddings, labels, and ids when the manifest has theirs).
+    /// Reads every shard of this reader (all of the index's, unless it reads a subset) to the end and checks
+    /// its checksums (embeddings, labels, and ids when the manifest has theirs).
     public func verify() throws {
-        for index in manifest.shards.indices { try state.verifyWhole(index) }
+        for index in selection.shards { try state.verifyWhole(index) }
     }
 
     // MARK: - Ids

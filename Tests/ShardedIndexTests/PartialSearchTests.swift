@@ -130,6 +130,20 @@ struct PartialSearchTests {
         #expect(results.neighbors(of: 0) == [.padding, .padding, .padding])
     }
 
+    @Test("verify on a reader over some shards checks those shards, not the others")
+    func subsetVerify() throws {
+        let data = ClusteredData(count: 100, dimension: 8, clusters: 3, seed: 4)
+        let dir = try Self.build(data, shardRows: [40, 60], dtype: .float32)
+        // Damage shard 1's embeddings (the file's middle is its rows).
+        let shard = dir.appendingPathComponent(try Manifest.load(from: dir).shards[1].file)
+        var bytes = try Data(contentsOf: shard)
+        for i in (bytes.count / 2)..<(bytes.count / 2 + 16) { bytes[i] ^= 0x5A }
+        try bytes.write(to: shard)
+        try ShardedIndexReader(directory: dir, shards: [0]).verify()
+        #expect(throws: IndexError.self) { try ShardedIndexReader(directory: dir, shards: [1]).verify() }
+        #expect(throws: IndexError.self) { try ShardedIndexReader(directory: dir).verify() }
+    }
+
     @Test("shard lists naming no shard, or one twice, are refused")
     func badSelections() throws {
         let data = ClusteredData(count: 20, dimension: 8, clusters: 2, seed: 1)
