@@ -103,13 +103,16 @@ extension Durability {
 final class FileLock {
     private let fd: Int32
 
+    /// `fd` is set only once the lock is held: a throw after that would run `deinit` as well, closing the
+    /// descriptor a second time (by then perhaps another thread's file under the same number).
     init(_ url: URL) throws {
-        fd = open(url.path, O_RDWR | O_CREAT | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw IndexError.io(url, "cannot open lock file: \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
+        let descriptor = open(url.path, O_RDWR | O_CREAT | O_NOFOLLOW, 0o644)
+        guard descriptor >= 0 else { throw IndexError.io(url, "cannot open lock file: \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
             throw IndexError.busy(url.deletingLastPathComponent())
         }
+        fd = descriptor
     }
 
     deinit {

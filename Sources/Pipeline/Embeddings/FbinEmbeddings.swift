@@ -6,36 +6,37 @@ final class FbinEmbeddings: EmbeddingSource {
     let dimension: Int
     private let descriptor: Int32
 
+    /// Every check runs before a stored property is set: a throw after that would run `deinit` too, and
+    /// its close would hit whatever descriptor another thread had meanwhile been given the number of.
     init(_ path: String) throws {
-        self.path = path
         let (fd, size): (Int32, Int)
         do { (fd, size) = try POSIX.openRegularFile(DiskPath(path).bytes) } catch {
             throw CLIError.input(path: path, reason: error.reason)
         }
-        descriptor = fd
-        let header: [UInt8]
-        do { header = try POSIX.read(fd, count: 8, at: 0) } catch {
-            try? POSIX.close(fd)
-            throw CLIError.input(path: path, reason: error.reason)
-        }
-        guard header.count == 8 else {
-            try? POSIX.close(fd)
-            throw CLIError.input(path: path, reason: "too short for an .fbin header (\(size) bytes)")
-        }
-        func word(_ at: Int) -> Int { (0..<4).reduce(0) { $0 | Int(header[at + $1]) << (8 * $1) } }
-        count = word(0)
-        dimension = word(4)
+        let (count, dimension): (Int, Int)
         do {
+            let header: [UInt8]
+            do { header = try POSIX.read(fd, count: 8, at: 0) } catch {
+                throw CLIError.input(path: path, reason: error.reason)
+            }
+            guard header.count == 8 else {
+                throw CLIError.input(path: path, reason: "too short for an .fbin header (\(size) bytes)")
+            }
+            func word(_ at: Int) -> Int { (0..<4).reduce(0) { $0 | Int(header[at + $1]) << (8 * $1) } }
+            (count, dimension) = (word(0), word(4))
             try EmbeddingSources.checkShape(path, rows: count, dimension: dimension, what: "the .fbin header's shape")
+            // n < 2^32 and d ≤ 65 536: n × d × 4 + 8 < 2^50, no overflow.
+            guard size == 8 + count * dimension * 4 else {
+                throw CLIError.input(path: path, reason: ".fbin header says \(count) × \(dimension) but the file has \(size) bytes")
+            }
         } catch {
             try? POSIX.close(fd)
             throw error
         }
-        // n < 2^32 and d ≤ 65 536: n × d × 4 + 8 < 2^50, no overflow.
-        guard size == 8 + count * dimension * 4 else {
-            try? POSIX.close(fd)
-            throw CLIError.input(path: path, reason: ".fbin header says \(count) × \(dimension) but the file has \(size) bytes")
-        }
+        self.path = path
+        self.count = count
+        self.dimension = dimension
+        descriptor = fd
     }
 
     deinit { try? POSIX.close(descriptor) }
