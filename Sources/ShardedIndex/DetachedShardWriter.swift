@@ -14,13 +14,15 @@ public final class DetachedShardWriter {
     public let classCount: Int
     public let rowsPerShard: Int
     /// Rows appended so far whose norm was not 1 (they were normalized).
-    public private(set) var renormalizedRows = 0
+    public internal(set) var renormalizedRows = 0
     /// Shard files written so far.
     public private(set) var shardsWritten = 0
 
     private let first: Int
     private let stride: Int
-    private var pending: PendingShard
+    var pending: PendingShard
+    /// Shards the current `append` completed.
+    private var completed: [Manifest.Shard] = []
 
     /// Rows of `dimension` go to shards of `rowsPerShard` rows named from `first` by steps of `stride`.
     public init(directory: URL, dimension: Int, dtype: ScalarType, classCount: Int, rowsPerShard: Int,
@@ -51,23 +53,9 @@ public final class DetachedShardWriter {
     /// Appends `ids.count` rows (`rows` holds `ids.count × dimension` floats) of classes `classIDs`; returns
     /// the manifest entries of the shards this call completed (written, fsynced and renamed into place).
     public func append(rows: UnsafeBufferPointer<Float>, classIDs: [Int32], ids: [String]) throws -> [Manifest.Shard] {
-        guard rows.count == ids.count * dimension else {
-            throw IndexError.badInput("append: \(rows.count) floats for \(ids.count) rows of dimension \(dimension)")
-        }
-        guard classIDs.count == ids.count else {
-            throw IndexError.badInput("append: \(classIDs.count) labels for \(ids.count) rows")
-        }
-        for id in classIDs where id < 0 || Int(id) >= classCount { throw IndexError.unknownClassID(id) }
-        var written: [Manifest.Shard] = []
-        var start = 0
-        while start < ids.count {
-            let take = min(ids.count - start, rowsPerShard - pending.count)
-            renormalizedRows += pending.append(rows, range: start..<(start + take),
-                                               labels: classIDs[start..<(start + take)], ids: ids[start..<(start + take)])
-            start += take
-            if pending.count >= rowsPerShard { written.append(try writeShard()) }
-        }
-        return written
+        defer { completed.removeAll() }
+        try fill(rows: rows, classIDs: classIDs, ids: ids)
+        return completed
     }
 
     /// Writes the rows collected so far as a last, shorter shard; nil when there are none.
@@ -84,4 +72,8 @@ public final class DetachedShardWriter {
         shardsWritten += 1
         return entry
     }
+}
+
+extension DetachedShardWriter: ShardFilling {
+    func shardFilled() throws { completed.append(try writeShard()) }
 }

@@ -12,12 +12,12 @@ public final class IndexWriter {
     public private(set) var manifest: Manifest
     public let rowsPerShard: Int
     /// Rows appended so far whose norm was not 1 (they were normalized).
-    public private(set) var renormalizedRows = 0
+    public internal(set) var renormalizedRows = 0
     /// `nextShard` when this writer opened the index: shards other processes write for it (see `adopt`)
     /// are numbered from here, above every file the opening cleaned.
     public let firstNewShard: Int
 
-    private var pending: PendingShard
+    var pending: PendingShard
     private(set) var sums: PrototypeSums
     /// Live class name → id, so that naming a class costs a hash look-up, not a scan of the class table
     /// (rows are appended by class name, millions of times, over tens of thousands of classes).
@@ -106,22 +106,7 @@ public final class IndexWriter {
     }
 
     public func append(rows: UnsafeBufferPointer<Float>, classIDs: [Int32], ids: [String]) throws {
-        let d = manifest.dimension
-        guard rows.count == ids.count * d else {
-            throw IndexError.badInput("append: \(rows.count) floats for \(ids.count) rows of dimension \(d)")
-        }
-        guard classIDs.count == ids.count else {
-            throw IndexError.badInput("append: \(classIDs.count) labels for \(ids.count) rows")
-        }
-        for id in classIDs where id < 0 || Int(id) >= manifest.classes.count { throw IndexError.unknownClassID(id) }
-        var start = 0
-        while start < ids.count {
-            let take = min(ids.count - start, rowsPerShard - pending.count)
-            renormalizedRows += pending.append(rows, range: start..<(start + take),
-                                               labels: classIDs[start..<(start + take)], ids: ids[start..<(start + take)])
-            start += take
-            if pending.count >= rowsPerShard { try commit() }
-        }
+        try fill(rows: rows, classIDs: classIDs, ids: ids)
     }
 
     /// Rows appended but not yet committed.
@@ -210,4 +195,9 @@ public final class IndexWriter {
         // Files the new manifest no longer lists are now leftovers (names the writer made; see IndexPaths).
         for file in old.listedFiles.subtracting(next.listedFiles) { IndexPaths.removeListed(file, in: directory) }
     }
+}
+
+extension IndexWriter: ShardFilling {
+    var classCount: Int { manifest.classes.count }
+    func shardFilled() throws { try commit() }
 }
