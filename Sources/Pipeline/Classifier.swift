@@ -65,9 +65,7 @@ public final class Classifier {
     private let prototypes: InMemoryRows?
     private let mask: LabelMask
     /// The router and the number of classes routed per query, when `options.route` is set.
-    private let routing: (router: ClassRouter, classes: Int)?
-    /// What `--route auto` measured (nil otherwise).
-    public let routeCalibration: RouteCalibration.Outcome?
+    public let routing: ResolvedRoute?
 
     /// `prototypes`: load the class prototypes even when `options.rule` does not use them (for `rank(rules:)`).
     /// `cluster`: the ranks sharing the work (one process by default); every rank constructs its classifier.
@@ -87,23 +85,12 @@ public final class Classifier {
         self.options = options
         model = try EmbeddingModel.forIndex(reader.manifest, index: index, explicit: explicit)
         classes = ClassTable(reader.manifest.classes.filter { !$0.removed }.map { ($0.id, $0.name) })
-        mask = LabelMask(removed: reader.removedMask)
+        let mask = LabelMask(removed: reader.removedMask)
+        self.mask = mask
         if let route = options.route {
-            let router = try ClassRouter(index: reader)
-            switch route {
-            case .classes(let c):
-                routing = (router, c)
-                routeCalibration = nil
-            case .auto:
-                // The calibration samples the reader's own rows: on several ranks each would pick its own C.
-                guard cluster.size == 1 else { throw CLIError.usage("--route auto runs on one rank; give --route C") }
-                let outcome = try RouteCalibration.pick(in: reader, router: router, mask: mask, threads: options.threads)
-                routing = (router, outcome.classes)
-                routeCalibration = outcome
-            }
+            routing = try ResolvedRoute(route, reader: reader, mask: mask, threads: options.threads, cluster: cluster)
         } else {
             routing = nil
-            routeCalibration = nil
         }
         // Rank 0 alone searches the prototypes (classes × d: small).
         if (options.rule.usesPrototypes || wanted) && cluster.isRoot {
@@ -117,13 +104,7 @@ public final class Classifier {
 
     /// The routed search in one phrase (nil for exact search): `C classes per query`, and for `auto` what
     /// the calibration measured.
-    public var routeDescription: String? {
-        guard let routing else { return nil }
-        let unit = routing.classes == 1 ? "class" : "classes"
-        guard let calibration = routeCalibration else { return "\(routing.classes) \(unit) per query" }
-        return "\(routing.classes) \(unit) per query (auto: top-1 agreement \(String(format: "%.3f", calibration.agreement)) "
-            + "with exact search on \(calibration.sampled) index rows)"
-    }
+    public var routeDescription: String? { routing?.description }
 
     /// Each query's ranking of classes (best first, at most `top`), for `count` L2-normalized embeddings.
     /// On a cluster: collective, with the same embeddings on every rank; the rankings are rank 0's, the
@@ -140,9 +121,8 @@ public final class Classifier {
         // Every rank makes the same collective calls: the rules are the same everywhere.
         var rows: SearchResults?
         if rules.contains(where: { !$0.usesPrototypes }) {
-            let partial = try routing.map {
-                try RoutedSearch.search(queries: embeddings, in: reader, router: $0.router, classes: $0.classes, options: search)
-            } ?? ExactSearch.search(queries: embeddings, in: reader, options: search)
+            let partial = try routing?.search(embeddings, in: reader, options: search)
+                ?? ExactSearch.search(queries: embeddings, in: reader, options: search)
             rows = try SearchGather.merged(partial, cluster: cluster, rowCount: manifest.rowCount,
                                            classCount: manifest.classes.count)
         }

@@ -18,8 +18,6 @@ extension Commands {
         // temporary file behind.
         let early = cluster.isRoot ? try AtomicOutput(out) : nil
         if cluster.size > 1 { early?.abandon() }
-        // The calibration samples the reader's own rows: on several ranks each would pick its own C.
-        if case .auto = route, cluster.size > 1 { throw CLIError.usage("--route auto runs on one rank; give --route C") }
         let reader = try ShardedIndexReader.part(of: index, cluster: cluster, inMemory: inMemory,
                                                  inMemoryLimit: Classifier.inMemoryLimit, verifyChecksums: verify)
         let source = try EmbeddingSources.open(queries, dataset: dataset, defaults: ["embeddings", "queries", "test"])
@@ -42,23 +40,16 @@ extension Commands {
         if unnormalized > 0, cluster.isRoot { try console.note("\(unnormalized) of \(source.count) queries were not unit length and were normalized") }
         let options = SearchOptions(k: k, blockRows: blockRows, threads: threads, normalizeQueries: true,
                                     mask: LabelMask(removed: reader.removedMask))
-        let scanStart = Date()
-        let partial: SearchResults
-        if let route {
-            let router = try ClassRouter(index: reader)
-            var classes = 0
-            switch route {
-            case .classes(let c): classes = c
-            case .auto:
-                let picked = try RouteCalibration.pick(in: reader, router: router, mask: options.mask, blockRows: blockRows)
-                classes = picked.classes
-                try console.note("route auto: \(classes) classes per query (top-1 agreement "
-                    + "\(String(format: "%.3f", picked.agreement)) with exact search on \(picked.sampled) index rows)")
-            }
-            partial = try RoutedSearch.search(queries: matrix, in: reader, router: router, classes: classes, options: options)
-        } else {
-            partial = try ExactSearch.search(queries: matrix, in: reader, options: options)
+        let routing = try route.map {
+            try ResolvedRoute($0, reader: reader, mask: options.mask, threads: threads, blockRows: blockRows, cluster: cluster)
         }
+        if let calibration = routing?.calibration {
+            try console.note("route auto: \(calibration.classes) classes per query (top-1 agreement "
+                + "\(String(format: "%.3f", calibration.agreement)) with exact search on \(calibration.sampled) index rows)")
+        }
+        let scanStart = Date()
+        let partial = try routing?.search(matrix, in: reader, options: options)
+            ?? ExactSearch.search(queries: matrix, in: reader, options: options)
         let scanMicroseconds = Int(Date().timeIntervalSince(scanStart) * 1e6)
         var slowestScan = scanMicroseconds
         if timings {
