@@ -11,9 +11,8 @@ enum MPIHost: CommandHost {
     /// The machine's cores shared equally by the ranks mpirun started on it (OMPI_COMM_WORLD_LOCAL_SIZE),
     /// so that ranks × threads never oversubscribes the cores.
     static var defaultThreads: Int {
-        let cores = min(ProcessInfo.processInfo.activeProcessorCount, Limits.threads.upperBound)
         let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
-        return max(1, cores / max(1, local))
+        return max(1, LocalHost.defaultThreads / max(1, local))
     }
 
     static func run(_ body: (Console, any Cluster) throws -> Void) throws {

@@ -51,11 +51,7 @@ struct MPIClusterTests {
 struct MPITwoHostTests {
     @Test("check passes with one rank per host, the second reached through the rsh agent")
     func check() throws {
-        switch try TwoHosts.make() {
-        case .failure(let reason):
-            print("skipped: network namespaces are not available here (\(reason))")
-        case .success(let hosts):
-            defer { hosts.tearDown() }
+        try TwoHosts.with { hosts in
             let run = try hosts.mpirun(["check", "--megabytes", "8"])
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stdout.contains("2 ranks: barrier, broadcast"))
@@ -65,11 +61,7 @@ struct MPITwoHostTests {
 
     @Test("classify over TCP between the two hosts gives cbr's answers")
     func classify() throws {
-        switch try TwoHosts.make() {
-        case .failure(let reason):
-            print("skipped: network namespaces are not available here (\(reason))")
-        case .success(let hosts):
-            defer { hosts.tearDown() }
+        try TwoHosts.with { hosts in
             let (index, queries) = try ShardedPhotos.data.get()
             let arguments = ["classify", queries.path, "--index", index.path, "--top", "3", "--k", "10", "--batch", "4"]
             let single = try CLIRun.cbr(arguments)

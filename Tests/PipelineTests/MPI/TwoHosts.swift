@@ -20,7 +20,7 @@ final class TwoHosts {
     }
 
     /// The two hosts, or the reason they cannot be made here.
-    static func make() throws -> Result<TwoHosts, SkipReason> {
+    private static func make() throws -> Result<TwoHosts, SkipReason> {
         let tag = "\(getpid() % 100_000)"
         let subnet = "10.77.\(getpid() % 250 + 1)"
         let hosts = TwoHosts(names: ["cbrA\(tag)", "cbrB\(tag)"], addresses: ["\(subnet).1", "\(subnet).2"],
@@ -58,6 +58,18 @@ final class TwoHosts {
         chmod(hosts.agent.path, 0o755)
         try hosts.addresses.map { "\($0) slots=2\n" }.joined().write(to: hosts.hostfile, atomically: true, encoding: .utf8)
         return .success(hosts)
+    }
+
+    /// Runs `body` with two fresh hosts, torn down afterwards; where the machine does not allow namespaces,
+    /// prints why and runs nothing.
+    static func with(_ body: (TwoHosts) throws -> Void) throws {
+        switch try make() {
+        case .failure(let reason):
+            print("skipped: network namespaces are not available here (\(reason))")
+        case .success(let hosts):
+            defer { hosts.tearDown() }
+            try body(hosts)
+        }
     }
 
     /// `mpirun` in the first namespace, one rank per host, TCP only, on the veth subnet.
