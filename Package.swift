@@ -51,6 +51,7 @@ let systemLibraries: [Target] = [
         pkgConfig: "libpng",
         providers: [.apt(["libturbojpeg0-dev", "libpng-dev"])]
     ),
+    .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
     .systemLibrary(name: "CZlibCRC", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 ] + (withMPI ? [.systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])])] : [])
@@ -58,7 +59,7 @@ let systemLibraries: [Target] = [
 // MARK: - Engine modules
 
 let engine: [Target] = [
-    .target(name: "LinearAlgebra", dependencies: ["CBLAS"], swiftSettings: optimized),
+    .target(name: "LinearAlgebra", dependencies: ["CBLAS", "CLAPACKE"], swiftSettings: optimized),
     .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: optimized),
     .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimized),
     // The runtime: model file reader, forward pass, batched embedding. No zip, no libcrypto.
@@ -117,6 +118,7 @@ let executables: [Target] = [
 
 let tests: [Target] = [
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Imaging", "TestSupport"]),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
     .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "ModelImport", "Imaging", "TestSupport"]),
