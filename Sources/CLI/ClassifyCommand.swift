@@ -23,15 +23,20 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     @OptionGroup public var embedding: EmbeddingArguments
     @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.")
     public var route: Route?
+    @Option(help: "Name the N nearest indexed images behind each predicted class (CSV columns or JSONL fields; 0…\(Limits.explain.upperBound)).")
+    public var explain = 0
 
-    public func validate() throws { try checkOption(searchBatch, "--search-batch", Limits.searchBatch) }
+    public func validate() throws {
+        try checkOption(searchBatch, "--search-batch", Limits.searchBatch)
+        try checkOption(explain, "--explain", Limits.explain)
+    }
 
     public func run() throws {
         try Host.run { console, cluster in
             try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
                 batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self),
-                decode: embedding.decode, route: route),
+                decode: embedding.decode, route: route, explain: explain),
                 format: format, out: out, console: console, cluster: cluster)
         }
     }

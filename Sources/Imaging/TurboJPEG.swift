@@ -79,3 +79,29 @@ final class TurboJPEGDecompressor {
         "Unknown Adobe color transform code", "Application transferred too many scanlines",
     ]
 }
+
+/// TurboJPEG's compressor: RGB pixels to a baseline JPEG (thumbnails in reports). Not thread-safe: one per use.
+final class TurboJPEGCompressor {
+    private let handle: tjhandle
+
+    init?() {
+        guard let handle = tjInitCompress() else { return nil }
+        self.handle = handle
+    }
+
+    deinit { tjDestroy(handle) }
+
+    /// The JPEG of `pixels` (`width`·`height`·3 bytes, RGB), 4:2:0 chroma at `quality` (1…100).
+    func encode(_ pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, quality: Int) -> [UInt8]? {
+        guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max),
+              pixels.count >= width * height * 3 else { return nil }
+        var output: UnsafeMutablePointer<UInt8>?
+        var size: UInt = 0
+        let status = tjCompress2(handle, pixels.baseAddress, Int32(width), 0, Int32(height), Int32(TJPF_RGB.rawValue),
+                                 &output, &size, Int32(TJSAMP_420.rawValue), Int32(min(100, max(1, quality))),
+                                 TJFLAG_ACCURATEDCT)
+        defer { if let output { tjFree(output) } }
+        guard status == 0, let output else { return nil }
+        return Array(UnsafeBufferPointer(start: output, count: Int(size)))
+    }
+}

@@ -34,12 +34,16 @@ public final class Classifier {
         /// Class-routed search (nil: exact search, the default): rank only the rows of each query's best
         /// classes by prototype score (docs/routing.md).
         public var route: Route?
+        /// Indexed images reported behind each predicted class (`--explain N`): its best neighbours among
+        /// the query's `k`. 0: none.
+        public var explain: Int
 
         public init(top: Int = 5, k: Int = 50, rule: AggregationRule = .max, threshold: Float? = nil,
                     batchSize: Int = 32, searchBatch: Int = 1024,
                     threads: Int = ProcessInfo.processInfo.activeProcessorCount, decode: DecodeMode = .exact,
-                    route: Route? = nil) {
+                    route: Route? = nil, explain: Int = 0) {
             self.decode = decode
+            self.explain = explain
             self.top = top
             self.k = k
             self.rule = rule
@@ -66,6 +70,8 @@ public final class Classifier {
     private let mask: LabelMask
     /// The router and the number of classes routed per query, when `options.route` is set.
     public let routing: ResolvedRoute?
+    /// The ids of explained rows, read shard by shard as explanations need them.
+    private lazy var rowIDs = RowIDs(reader)
 
     /// `prototypes`: load the class prototypes even when `options.rule` does not use them (for `rank(rules:)`).
     /// `cluster`: the ranks sharing the work (one process by default); every rank constructs its classifier.
@@ -78,6 +84,11 @@ public final class Classifier {
         try Limits.check(options.threads, "threads", Limits.threads)
         try Limits.check(options.searchBatch, "search batch", Limits.searchBatch)
         try Limits.checkFinite(options.threshold, "threshold")
+        try Limits.check(options.explain, "explain", Limits.explain)
+        // Rank 0 reads the ids of rows every rank found; a rank's reader holds only its own shards.
+        if options.explain > 0 && cluster.size > 1 {
+            throw CLIError.usage("--explain needs one rank (it reads the ids of every rank's rows)")
+        }
         reader = try ShardedIndexReader.part(of: index, cluster: cluster, inMemory: nil, inMemoryLimit: Self.inMemoryLimit)
         self.cluster = cluster
         self.index = index
@@ -117,18 +128,25 @@ public final class Classifier {
     /// On a cluster: collective (every rank searches its shards, rank 0 merges and aggregates); ranks other
     /// than 0 get an empty ranking list per rule.
     public func rank(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int) throws -> [[[ClassScore]]] {
+        try search(embeddings, count: count, rules: rules, top: top, keepRows: false).rankings
+    }
+
+    /// The rankings under each of `rules`, and the neighbouring rows when a rule used them or `keepRows`
+    /// asked for them (rank 0 only).
+    private func search(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int,
+                        keepRows: Bool) throws -> (rankings: [[[ClassScore]]], rows: SearchResults?) {
         let search = SearchOptions(k: options.k, threads: options.threads, mask: mask)
         // Every rank makes the same collective calls: the rules are the same everywhere.
         var rows: SearchResults?
-        if rules.contains(where: { !$0.usesPrototypes }) {
+        if keepRows || rules.contains(where: { !$0.usesPrototypes }) {
             let partial = try routing?.search(embeddings, in: reader, options: search)
                 ?? ExactSearch.search(queries: embeddings, in: reader, options: search)
             rows = try SearchGather.merged(partial, cluster: cluster, rowCount: manifest.rowCount,
                                            classCount: manifest.classes.count)
         }
-        guard cluster.isRoot else { return rules.map { _ in [] } }
+        guard cluster.isRoot else { return (rules.map { _ in [] }, nil) }
         var centres: SearchResults?
-        return try rules.map { rule in
+        let rankings = try rules.map { rule in
             let results: SearchResults
             if rule.usesPrototypes {
                 guard let prototypes else {
@@ -141,6 +159,7 @@ public final class Classifier {
             }
             return Self.rank(results, count: count, aggregator: Aggregator(rule: rule, classes: classes), top: top)
         }
+        return (rankings, rows)
     }
 
     /// Rankings of every query of `results`.
@@ -159,8 +178,12 @@ public final class Classifier {
 
     /// The predictions of a ranking: `unknown` first when the best score is below the threshold.
     public func predictions(_ ranking: [ClassScore]) -> [(name: String, score: Float)] {
+        rejected(ranking).map { (classes.label($0), $0.score) }
+    }
+
+    /// A ranking after unknown rejection, at most `top` long.
+    private func rejected(_ ranking: [ClassScore]) -> [Prediction] {
         UnknownRejection.predictions(ranking, top: options.top, rejection: options.threshold.map(UnknownRejection.init))
-            .map { (classes.label($0), $0.score) }
     }
 
     /// Classifies the images at `files` search batch by search batch: `result` gets each decoded image's
@@ -170,6 +193,15 @@ public final class Classifier {
     @discardableResult
     public func classify(_ files: [DiskPath], progress: Bool = isatty(STDERR_FILENO) == 1,
                          result: (String, [(name: String, score: Float)]) throws -> Void,
+                         failure: (Dataset.Problem) throws -> Void) throws -> Int {
+        try classify(files, progress: progress, answer: { try result($0.image, $0.predictions) }, failure: failure)
+    }
+
+    /// `classify(_:progress:result:failure:)` with each image's whole answer: its predictions and, with
+    /// `options.explain`, the indexed images behind each.
+    @discardableResult
+    public func classify(_ files: [DiskPath], progress: Bool = isatty(STDERR_FILENO) == 1,
+                         answer: (Answer) throws -> Void,
                          failure: (Dataset.Problem) throws -> Void) throws -> Int {
         let paths = files.map(\.description)
         let meter = ProgressLine(total: paths.count, label: "classifying", enabled: progress && cluster.isRoot)
@@ -182,9 +214,15 @@ public final class Classifier {
             failures += 1
             try failure(Dataset.Problem(path: paths[index], error: error))
         }) { batch in
-            let rankings = try rank(batch.embeddings, count: batch.indices.count)
-            for (index, ranking) in zip(batch.indices, rankings) {
-                try result(paths[index], predictions(ranking))
+            let found = try search(batch.embeddings, count: batch.indices.count, rules: [options.rule], top: options.top,
+                                   keepRows: options.explain > 0)
+            for (query, (index, ranking)) in zip(batch.indices, found.rankings.first ?? []).enumerated() {
+                let predictions = rejected(ranking)
+                let evidence = try found.rows.map {
+                    try Self.evidence(for: predictions, query: query, rows: $0, count: options.explain, ids: rowIDs)
+                } ?? []
+                try answer(Answer(image: paths[index], predictions: predictions.map { (classes.label($0), $0.score) },
+                                  evidence: evidence))
             }
             meter.advance(by: batch.files.count)
         }

@@ -7,6 +7,8 @@ public enum Limits {
     public static let top = 1...1_000
     /// Images per forward pass (`--batch`): each holds the network's activations.
     public static let batch = 1...1_024
+    /// Indexed images reported behind each predicted class (`--explain`): at most k of them exist.
+    public static let explain = 0...1_000
     /// Threads (`--threads`).
     public static let threads = 1...256
     /// Queries gathered per search (`--search-batch`).

@@ -87,13 +87,27 @@ public final class ShardedIndexReader: RowBlockSource {
         let offsets = shardOffsets
         var cache: [Int: [String]] = [:]
         return try rows.map { row in
-            guard row >= 0 && row < rowCount else { throw IndexError.badInput("row \(row) outside the index (\(rowCount) rows)") }
-            // The last shard starting at or before `row` (empty shards share their successor's start).
-            var lo = 0, hi = manifest.shards.count
-            while hi - lo > 1 { let mid = (lo + hi) / 2; if offsets[mid] <= row { lo = mid } else { hi = mid } }
-            if cache[lo] == nil { cache[lo] = try ids(ofShard: lo) }
-            return cache[lo]![row - offsets[lo]]
+            guard let (shard, local) = Self.locate(row, offsets: offsets) else {
+                throw IndexError.badInput("row \(row) outside the index (\(rowCount) rows)")
+            }
+            let ids = try cache[shard] ?? ids(ofShard: shard)
+            cache[shard] = ids
+            guard local < ids.count else { throw IndexError.badInput("row \(row) beyond its shard's \(ids.count) ids") }
+            return ids[local]
         }
+    }
+
+    /// The shard (manifest order) holding global row `row` and the row's place in it, for `offsets` =
+    /// `shardOffsets`; nil outside the index.
+    public static func locate(_ row: Int, offsets: [Int]) -> (shard: Int, row: Int)? {
+        guard let end = offsets.last, row >= 0, row < end else { return nil }
+        // The last shard starting at or before `row` (empty shards share their successor's start).
+        var lo = 0, hi = offsets.count - 1
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if offsets[mid] <= row { lo = mid } else { hi = mid }
+        }
+        return (lo, row - offsets[lo])
     }
 
     /// All ids, in row order.

@@ -21,10 +21,8 @@ extension Commands {
         let classifier = try Classifier(index: index, model: model, options: options, cluster: cluster)
         if let route = classifier.routeDescription, cluster.isRoot { try console.note("routed search: \(route)") }
         func run(_ destination: TextOutput) throws {
-            let writer = PredictionWriter(destination, format: format)
-            try classifier.classify(dataset.items.map(\.file), result: { file, predictions in
-                try writer.write(image: file, predictions: predictions)
-            }, failure: { problem in
+            let writer = PredictionWriter(destination, format: format, explain: options.explain)
+            try classifier.classify(dataset.items.map(\.file), answer: { try writer.write($0) }, failure: { problem in
                 try writer.flush()
                 try console.failure(problem)
             })
