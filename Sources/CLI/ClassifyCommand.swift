@@ -21,7 +21,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     @Option(help: "Images gathered before each search of the index (1…\(Limits.searchBatch.upperBound)).")
     public var searchBatch = 1024
     @OptionGroup public var embedding: EmbeddingArguments
-    @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.")
+    @Option(help: ArgumentHelp("Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.", valueName: "C|auto"))
     public var route: Route?
     @Option(help: "Name the N nearest indexed images behind each predicted class (CSV columns or JSONL fields; 0…\(Limits.explain.upperBound)).")
     public var explain = 0

@@ -19,7 +19,7 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
     @Option(help: "Calibrate the threshold for this precision instead of the best F1.") public var targetPrecision: Double?
     @Flag(help: "Machine-readable JSON on stdout.") public var json = false
     @OptionGroup public var embedding: EmbeddingArguments
-    @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.")
+    @Option(help: ArgumentHelp("Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.", valueName: "C|auto"))
     public var route: Route?
 
     public func validate() throws {
