@@ -82,6 +82,15 @@ public final class ShardedIndexReader: RowBlockSource {
         try ShardFile.readIDs(ShardRef(directory, manifest, index))
     }
 
+    /// The class ids of shard `index`'s rows (manifest order), each checked against the class table.
+    public func labels(ofShard index: Int) throws -> [Int32] {
+        let ref = ShardRef(directory, manifest, index)
+        let handle = try ShardHandle(ref)
+        var labels = [Int32](repeating: 0, count: ref.entry.rows)
+        try labels.withUnsafeMutableBufferPointer { try handle.readLabels(0..<ref.entry.rows, into: $0) }
+        return labels
+    }
+
     /// The ids of global rows `rows` (any order; each shard read at most once).
     public func ids(ofRows rows: [Int]) throws -> [String] {
         let offsets = shardOffsets

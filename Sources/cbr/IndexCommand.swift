@@ -16,11 +16,12 @@ struct IndexInfo: ParsableCommand {
 
     @OptionGroup var location: IndexLocation
     @Flag(help: "List every class with its row count.") var classes = false
+    @Flag(help: "List every live row: row number, id (image path or external key) and class.") var list = false
     @Flag(help: "Read every shard and check its checksums.") var verify = false
 
     func run() throws {
         try runCommand { console in
-            try Commands.describeIndex(location.url, classes: classes, verify: verify, console: console)
+            try Commands.describeIndex(location.url, classes: classes, verify: verify, list: list, console: console)
         }
     }
 }

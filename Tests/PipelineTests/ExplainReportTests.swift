@@ -140,3 +140,19 @@ extension ExplainReportTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("none.jsonl").path))
     }
 }
+
+extension ExplainReportTests {
+    @Test func indexInfoListsEveryRowWithItsIdAndClass() throws {
+        let (_, index) = try Self.shared.get()
+        let run = try CLIRun.cbr(["index", "info", "--index", index.path, "--list"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        let header = try #require(lines.firstIndex(of: "row\tid\tclass"))
+        let rows = lines[(header + 1)...].map { $0.split(separator: "\t").map(String.init) }
+        let reader = try ShardedIndexReader(directory: index)
+        #expect(rows.map { $0[0] } == (0..<reader.rowCount).map(String.init))
+        #expect(rows.map { $0[1] } == (try reader.allIDs()))
+        // Each view is listed under its folder's class.
+        for row in rows { #expect(row[1].hasPrefix(row[2] + "/"), "\(row)") }
+    }
+}

@@ -12,7 +12,8 @@ extension Commands {
     }
 
     /// `cbr index info`: the index described (and verified, and its classes listed, when asked).
-    public static func describeIndex(_ index: URL, classes: Bool, verify: Bool, console: Console) throws {
+    public static func describeIndex(_ index: URL, classes: Bool, verify: Bool, list: Bool = false,
+                                     console: Console) throws {
         let reader = try ShardedIndexReader(directory: index)
         let m = reader.manifest
         let removed = m.classes.filter(\.removed)
@@ -37,6 +38,27 @@ extension Commands {
             lines += m.classes.map { "\($0.id)\t\($0.name)\t\($0.rows)\t\($0.removed)" }
         }
         try console.print(lines.joined(separator: "\n"))
+        if list { try listRows(reader, console: console) }
+    }
+
+    /// `index info --list`: every live row as `row<TAB>id<TAB>class`, shard by shard (rows of removed classes
+    /// left out until `compact` renumbers them).
+    static func listRows(_ reader: ShardedIndexReader, console: Console) throws {
+        try console.print("row\tid\tclass")
+        let classes = reader.manifest.classes
+        var row = 0
+        for shard in reader.manifest.shards.indices {
+            let ids = try reader.ids(ofShard: shard)
+            let labels = try reader.labels(ofShard: shard)
+            var text = ""
+            for (id, label) in zip(ids, labels) {
+                // Labels are checked against the class table as they are read.
+                let entry = classes[Int(label)]
+                if !entry.removed { text += "\(row)\t\(id)\t\(entry.name)\n" }
+                row += 1
+            }
+            try console.output.write(text)
+        }
     }
 
     /// `cbr index remove`: the named classes masked (searches skip them at once).
