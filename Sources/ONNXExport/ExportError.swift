@@ -25,14 +25,16 @@ public struct ExportError: Error, CustomStringConvertible, Equatable {
         self.reason = reason
     }
 
-    public var description: String {
+    public var description: String { file.isEmpty ? because : "\(file): \(because)" }
+
+    private var because: String {
         switch reason {
-        case .emptyIndex: "\(file): nothing to export: no class with a row (removed classes are left out)"
-        case .inconsistentIndex(let why): "\(file): index rows disagree with the manifest: \(why)"
-        case .modelMismatch(let why): "\(file): \(why)"
-        case .notONNX(let why): "\(file): not an ONNX model (\(why))"
-        case .notACBRExport(let why): "\(file): not a cbr classifier export (\(why))"
-        case .tooLarge(let why): "\(file): too large to export: \(why)"
+        case .emptyIndex: "nothing to export: no class with a row (removed classes are left out)"
+        case .inconsistentIndex(let why): "index rows disagree with the manifest: \(why)"
+        case .modelMismatch(let why): why
+        case .notONNX(let why): "not an ONNX model (\(why))"
+        case .notACBRExport(let why): "not a cbr classifier export (\(why))"
+        case .tooLarge(let why): "too large to export: \(why)"
         }
     }
 }

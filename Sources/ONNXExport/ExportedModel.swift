@@ -42,7 +42,7 @@ public struct ExportedModel {
         }
         let size = try proto.serializedBytes() as Data
         guard size.count <= Int(Int32.max) else {
-            throw ExportError(file: "model", reason: .tooLarge("the model's protobuf is \(size.count) bytes (2 GiB at most)"))
+            throw ExportError(file: "", reason: .tooLarge("the model's protobuf is \(size.count) bytes (2 GiB at most)"))
         }
         return size
     }

@@ -24,8 +24,11 @@ public struct ExportedModelInfo {
     public init(contentsOf url: URL) throws {
         let file = url.path
         let attributes = try? FileManager.default.attributesOfItem(atPath: file)
-        guard let size = (attributes?[.size] as? NSNumber)?.intValue else {
-            throw ExportError(file: file, reason: .notONNX("cannot read the file"))
+        guard let attributes, let size = (attributes[.size] as? NSNumber)?.intValue else {
+            throw ExportError(file: file, reason: .notONNX("no such file, or not readable"))
+        }
+        guard (attributes[.type] as? FileAttributeType) == .typeRegular else {
+            throw ExportError(file: file, reason: .notONNX("not a regular file"))
         }
         guard size <= Self.maxFileBytes else {
             throw ExportError(file: file, reason: .notONNX("\(size) bytes, more than protobuf's 2 GiB"))
