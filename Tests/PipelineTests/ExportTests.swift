@@ -60,8 +60,9 @@ struct ORTAnswers {
 
     static let script = #"""
 import json, sys
-import h5py, numpy as np, onnxruntime as ort
+import h5py, numpy as np, onnx, onnxruntime as ort
 model, queries = sys.argv[1], sys.argv[2]
+onnx.checker.check_model(model, full_check=True)  # the ONNX checker, with shape inference
 with h5py.File(queries, "r") as f:
     pixels = np.asarray(f["pixels"], dtype=np.uint8)
     paths = [p.decode() if isinstance(p, bytes) else str(p) for p in f["paths"][:]]
@@ -75,7 +76,7 @@ print(json.dumps({"classes": json.loads(meta["cbr.classes"]), "paths": paths, "s
                   "embedding_error": float(np.abs(embeddings - cbr_embeddings).max())}))
 """#
 
-    /// The benchmark virtualenv's Python (onnxruntime, h5py, numpy): `make test` runs Benchmarks/setup.
+    /// The benchmark virtualenv's Python (onnx, onnxruntime, h5py, numpy): `make test` runs Benchmarks/setup.
     static var python: String { TestData.home.appendingPathComponent("bench-venv/bin/python").path }
 
     static func run(model: URL, queries: URL) throws -> ORTAnswers {
