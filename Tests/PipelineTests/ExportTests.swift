@@ -243,6 +243,19 @@ func classify(_ queries: URL, index: URL, _ extra: [String] = []) throws -> [Str
         }
     }
 
+    @Test func aFullDiskIsOneLineAndLeavesNoFile() throws {
+        let index = try Shared.single.get()
+        for options in [[], ["--external-data"]] {
+            let dir = try TestData.temporaryDirectory("export-full")
+            let out = dir.appendingPathComponent("m.onnx")
+            // 2 MB: the model's 13.5 MB of weights cannot be written.
+            let run = try CLIRun.cbr(["export", "--index", index.path, "--out", out.path] + options, fileSizeBlocks: 4096)
+            #expect(run.status == 2, "\(options)")
+            #expect(run.stderr.hasPrefix("cbr: \(out.path)") && run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "\(options)")
+        }
+    }
+
     @Test func badInputsAreOneLineErrorsAndLeaveNoFile() throws {
         let dir = try TestData.temporaryDirectory("export-bad")
         let out = dir.appendingPathComponent("m.onnx")
