@@ -25,6 +25,7 @@ model:
 test: bootstrap
 	$(RELEASE) --build-tests
 	@$(MAKE) --no-print-directory model
+	@Benchmarks/setup  # ONNX Runtime, for the tests that run `cbr export`'s model (Tests/PipelineTests/ExportTests.swift)
 	CBR_BIN="$(BIN)/cbr" $(SWIFT) test -c release --skip-build
 
 demo: build

@@ -72,6 +72,12 @@ let engine: [Target] = [
     ], swiftSettings: optimized),
     .target(name: "ShardedIndex", dependencies: ["LinearAlgebra", "HDF5", "CZlibCRC"], swiftSettings: optimized),
     .target(name: "Aggregate", swiftSettings: optimized),
+    // ONNX's protobuf schema, generated once (Sources/ONNX/Generated/README.md), and the classifier export.
+    .target(name: "ONNX", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+    .target(name: "ONNXExport", dependencies: [
+        "ONNX", "Embedder", "ShardedIndex", "Aggregate",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+    ], swiftSettings: optimized),
     .target(
         name: "Pipeline",
         dependencies: ["Embedder", "ModelImport", "ShardedIndex", "Aggregate", "Imaging", "HDF5"],
@@ -93,7 +99,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "cbr",
         dependencies: [
-            "CLI", "Pipeline", "ShardedIndex", "Aggregate",
+            "CLI", "Pipeline", "ShardedIndex", "Aggregate", "ONNXExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized
@@ -147,6 +153,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: systemLibraries + engine + executables + tests,
     swiftLanguageModes: [.v6]

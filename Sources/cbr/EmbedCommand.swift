@@ -16,11 +16,13 @@ struct EmbedCommand: ParsableCommand {
     @Argument(help: "Image files or directories.") var inputs: [String]
     @Option(help: "Output HDF5 file.") var out: String
     @OptionGroup var embedding: EmbeddingArguments
+    @Flag(help: "Also store `pixels` [n, S, S, 3] uint8: each image resized and cropped as the network sees it (the input of a `cbr export` model).")
+    var pixels = false
 
     func run() throws {
         try runCommand { console in
             try Commands.embed(inputs, model: embedding.modelOrDefault, out: out, batchSize: embedding.batch,
-                               threads: embedding.threads(for: LocalHost.self), decode: embedding.decode, console: console)
+                               threads: embedding.threads(for: LocalHost.self), decode: embedding.decode, pixels: pixels, console: console)
         }
     }
 }
