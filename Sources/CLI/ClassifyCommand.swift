@@ -23,6 +23,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     @OptionGroup public var embedding: EmbeddingArguments
     @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.")
     public var route: Route?
+    @OptionGroup public var filter: ClassFilterArguments
 
     public func validate() throws { try checkOption(searchBatch, "--search-batch", Limits.searchBatch) }
 
@@ -31,7 +32,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
             try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
                 batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self),
-                decode: embedding.decode, route: route),
+                decode: embedding.decode, route: route, filter: try filter.filter()),
                 format: format, out: out, console: console, cluster: cluster)
         }
     }
