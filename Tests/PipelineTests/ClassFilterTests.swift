@@ -8,13 +8,7 @@ import TestSupport
 /// `--classes` / `--exclude-classes` on classify, eval and search, with the real Lite0 model on augmented
 /// views of the real photos (3 indexed views per class, 2 held-out queries per class).
 @Suite(.serialized) struct ClassFilterTests {
-    static let shared: Result<(root: URL, index: URL), any Error> = Result {
-        let root = try AugmentedPhotos.make()
-        let index = root.appendingPathComponent("index")
-        let run = try CLIRun.cbr(["index", "build", root.appendingPathComponent("train").path, "--index", index.path])
-        guard run.status == 0 else { throw SetupError(description: "cbr index build: \(run.stderr)") }
-        return (root, index)
-    }
+    static var shared: Result<(root: URL, index: URL), any Error> { AugmentedIndex.shared }
 
     /// The embeddings of the two held-out camera views (`cbr embed`).
     static let cameraQueries: Result<URL, any Error> = Result {

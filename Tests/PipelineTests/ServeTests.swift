@@ -9,13 +9,7 @@ import TestSupport
 /// `cbr serve`, the real binary on 127.0.0.1, with the real Lite0 model and an index of augmented views
 /// of the real photos; requests through a raw-socket HTTP client.
 @Suite(.serialized) struct ServeTests {
-    static let shared: Result<(root: URL, index: URL), any Error> = Result {
-        let root = try AugmentedPhotos.make()
-        let index = root.appendingPathComponent("index")
-        let run = try CLIRun.cbr(["index", "build", root.appendingPathComponent("train").path, "--index", index.path])
-        guard run.status == 0 else { throw SetupError(description: "cbr index build: \(run.stderr)") }
-        return (root, index)
-    }
+    static var shared: Result<(root: URL, index: URL), any Error> { AugmentedIndex.shared }
 
     /// The held-out views, sorted.
     private func queries() throws -> [URL] {
