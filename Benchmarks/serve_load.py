@@ -4,8 +4,8 @@
 Builds an index of the sample photos (one class per photo), starts `cbr serve --port 0`, and for each
 concurrency level sends a fixed number of requests from that many threads (one keep-alive connection
 each, Python's http.client): requests/s, p50/p99 latency, errors, the server's RSS. The baseline is
-`cbr classify` on the same photos (the same number of images, startup subtracted with a 1-image run);
-the ratio is the server's images/s over classify's. Then concurrency 8 is run again with each gathering
+`cbr classify` on the same photos (the same number of images, startup subtracted with a 1-image run), run
+just before and just after each level; the ratio is the server's images/s over the mean of those two. Then concurrency 8 is run again with each gathering
 window of --windows, to measure what batching buys. Everything stays on loopback and stops by itself.
 
     python3 Benchmarks/serve_load.py --bin .build/release [--photos $CBR_HOME/photos] [--json out.json]
@@ -141,25 +141,32 @@ def main():
             subprocess.run([cbr, "classify", *inputs, "--index", index], check=True, stdout=subprocess.DEVNULL, env=env)
             return time.perf_counter() - start
         one = min(timed([os.path.join(queries, sorted(os.listdir(queries))[0])]) for _ in range(2))
-        whole = min(timed([queries]) for _ in range(2))
-        classify_rate = (args.requests - 1) / max(1e-9, whole - one)
-        print(f"cbr classify: {args.requests} images in {whole:.2f} s (startup {one:.2f} s): "
-              f"{classify_rate:.1f} images/s after startup")
 
-        results = {"classify_images_per_s": classify_rate, "classify_seconds": whole, "startup_seconds": one,
+        def classify_rate():
+            """`cbr classify`'s images/s on the queries, start-up subtracted (run next to each level, so that
+            the ratio compares runs seconds apart on a machine whose speed drifts)."""
+            return (args.requests - 1) / max(1e-9, timed([queries]) - one)
+        rates = [classify_rate()]
+        whole = args.requests / rates[0]
+        print(f"cbr classify: {args.requests} images, startup {one:.2f} s, {rates[0]:.1f} images/s after startup")
+
+        results = {"classify_images_per_s": rates[0], "classify_seconds": whole, "startup_seconds": one,
                    "requests_per_level": args.requests, "levels": [], "windows": []}
 
         def level(port, pid, c, window):
             load(port, bodies, 1, 4)  # warm-up
+            before = rates[-1]
             seconds, latencies, errors = load(port, bodies, c, args.requests)
             rss, peak = rss_mb(pid)
+            rates.append(classify_rate())
+            baseline = (before + rates[-1]) / 2
             row = {"concurrency": c, "window_ms": window, "requests_per_s": args.requests / seconds,
                    "p50_ms": 1000 * statistics.median(latencies), "p99_ms": 1000 * percentile(latencies, 99),
                    "errors": errors, "rss_mb": rss, "peak_rss_mb": peak,
-                   "ratio_to_classify": args.requests / seconds / classify_rate}
+                   "classify_images_per_s": baseline, "ratio_to_classify": args.requests / seconds / baseline}
             print(f"  c={c:>2} window={window:g} ms: {row['requests_per_s']:6.1f} req/s  p50 {row['p50_ms']:7.1f} ms  "
                   f"p99 {row['p99_ms']:7.1f} ms  errors {errors}  RSS {rss:.0f} MB (peak {peak:.0f})  "
-                  f"{row['ratio_to_classify']:.2f}x classify")
+                  f"{row['ratio_to_classify']:.2f}x classify ({baseline:.1f}/s around it)")
             return row
 
         proc, port, log = start_server(cbr, index, args.window, env)
