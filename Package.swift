@@ -93,13 +93,23 @@ let engine: [Target] = [
     .target(name: "MPI", dependencies: ["CMPI", "Pipeline"], swiftSettings: optimized),
 ] : [])
 
+// MARK: - Server
+
+/// `cbr serve`: classification over HTTP (Hummingbird), queries of concurrent requests batched.
+let server: [Target] = [
+    .target(name: "Server", dependencies: [
+        "Pipeline", "ShardedIndex", "Aggregate", "Embedder", "Imaging",
+        .product(name: "Hummingbird", package: "hummingbird"),
+    ], swiftSettings: optimized),
+]
+
 // MARK: - Executables
 
 let executables: [Target] = [
     .executableTarget(
         name: "cbr",
         dependencies: [
-            "CLI", "Pipeline", "ShardedIndex", "Aggregate", "ONNXExport",
+            "CLI", "Pipeline", "ShardedIndex", "Aggregate", "ONNXExport", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: optimized
@@ -154,7 +164,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
-    targets: systemLibraries + engine + executables + tests,
+    targets: systemLibraries + engine + server + executables + tests,
     swiftLanguageModes: [.v6]
 )

@@ -80,6 +80,7 @@ def main():
     search, embed = load(folder, "search.json"), load(folder, "embed.json")
     landmark = load(folder, "landmark.json")
     mpi = load(folder, "mpi.json")
+    serve = load(folder, "serve.json")
     index_build, index_scan, index_search, index_images, index_jpeg = (
         load(folder, f"index-{n}.json") for n in ("build", "scan", "search", "images", "images-jpeg"))
     embeds = [e for e in (embed, load(folder, "embed-lite1.json"), load(folder, "embed-lite2.json")) if e]
@@ -144,6 +145,11 @@ def main():
         rows_n = report_rows(index_search)[0]["rows"]
         target(f"streaming search of {rows_n:,.0f} × 1280 float32: peak RSS (MB)", rss, 1536, fmt="{:.0f}",
                better="≤", shown="{:.0f}")
+    if serve:
+        at8 = [r for r in serve["levels"] if r["concurrency"] >= 8]
+        if at8:
+            target("cbr serve at concurrency ≥ 8: images/s / cbr classify's on the same photos",
+                   min(r["ratio_to_classify"] for r in at8), 0.8)
     if mpi:
         target(f"streamed landmark search ({mpi['rows']:,} rows): 2 ranks × 1 thread / 1 process × 2 threads (cbr-mpi)",
                mpi["search"]["ratio_median"], 0.95)
@@ -249,6 +255,16 @@ def main():
                 table(["ranks", "scan s (slowest rank)", "merge ms", "share of the search"],
                       [[str(m["ranks"]), f"{m['scan_seconds']:.2f}", f"{m['merge_seconds'] * 1e3:.1f}",
                         f"{100 * m['merge_share']:.2f} %"] for m in mpi["merge"]]), ""]
+
+    if serve:
+        out += ["## `cbr serve` under load (Benchmarks/serve_load.py)", "", f"_Measured {measured(folder, 'serve.json')}._ "
+                f"The sample photos indexed (one class each) and POSTed from N threads on 127.0.0.1, "
+                f"{serve['requests_per_level']} requests per level; `cbr classify` on the same photos: "
+                f"{serve['classify_images_per_s']:.1f} images/s after its {serve['startup_seconds']:.2f} s start-up.", "",
+                table(["concurrency", "window", "requests/s", "p50 ms", "p99 ms", "errors", "RSS MB (peak)", "/ classify"],
+                      [[r["concurrency"], f"{r['window_ms']:g} ms", f"{r['requests_per_s']:.1f}", f"{r['p50_ms']:.0f}",
+                        f"{r['p99_ms']:.0f}", r["errors"], f"{r['rss_mb']:.0f} ({r['peak_rss_mb']:.0f})",
+                        f"{r['ratio_to_classify']:.2f}×"] for r in serve["levels"] + serve["windows"]]), ""]
 
     with open(os.path.join(folder, "RESULTS.md"), "w") as f:
         f.write("\n".join(out))

@@ -23,6 +23,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     @OptionGroup public var embedding: EmbeddingArguments
     @Option(help: ArgumentHelp("Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.", valueName: "C|auto"))
     public var route: Route?
+    @OptionGroup public var filter: ClassFilterArguments
     @Option(help: "Name the N nearest indexed images behind each predicted class (CSV columns or JSONL fields; 0…\(Limits.explain.upperBound)).")
     public var explain = 0
 
@@ -36,7 +37,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
             try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
                 batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self),
-                decode: embedding.decode, route: route, explain: explain),
+                decode: embedding.decode, route: route, filter: try filter.filter(), explain: explain),
                 format: format, out: out, console: console, cluster: cluster)
         }
     }

@@ -21,6 +21,7 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
     @OptionGroup public var embedding: EmbeddingArguments
     @Option(help: ArgumentHelp("Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.", valueName: "C|auto"))
     public var route: Route?
+    @OptionGroup public var filter: ClassFilterArguments
 
     public func validate() throws {
         try checkOption(k, "--k", Limits.neighbours)
@@ -35,7 +36,8 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
             try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                   rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
                                   batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
-                                  decode: embedding.decode, route: route, console: console, cluster: cluster)
+                                  decode: embedding.decode, route: route, filter: try filter.filter(),
+                                  console: console, cluster: cluster)
         }
     }
 }

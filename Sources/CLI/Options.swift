@@ -96,3 +96,17 @@ public struct IndexLocation: ParsableArguments {
         }
     }
 }
+
+/// `--classes` and `--exclude-classes` of classify, eval and search: answers only from some classes.
+public struct ClassFilterArguments: ParsableArguments {
+    public init() {}
+
+    @Option(help: "Answer only from these classes: a file (one name a line) or a,b,c.") public var classes: String?
+    @Option(help: "Never answer these classes: a file (one name a line) or a,b,c.") public var excludeClasses: String?
+
+    /// The filter; the class names are checked against the index when it is opened.
+    public func filter() throws -> ClassFilter {
+        ClassFilter(only: try classes.map { try ClassFilter.names($0, option: "--classes") },
+                    except: try excludeClasses.map { try ClassFilter.names($0, option: "--exclude-classes") } ?? [])
+    }
+}

@@ -29,6 +29,7 @@ public struct SearchCommand<Host: CommandHost>: ParsableCommand {
     public var threads: Int?
     @Option(help: ArgumentHelp("Routed search: rank only the rows of each query's C best classes by prototype score, or 'auto' (C for 0.99 top-1 agreement with exact search on the index's own rows; one rank only). Default: exact.", valueName: "C|auto"))
     public var route: Route?
+    @OptionGroup public var filter: ClassFilterArguments
     @Flag(help: "Print the scan time (slowest rank) and the time to merge the ranks' lists as a note.") public var timings = false
 
     public func validate() throws {
@@ -41,7 +42,8 @@ public struct SearchCommand<Host: CommandHost>: ParsableCommand {
         try Host.run { console, cluster in
             try Commands.search(queries, dataset: dataset, index: URL(fileURLWithPath: index), k: k, out: out,
                                 inMemory: inMemory, blockRows: blockRows, verify: !noVerify,
-                                threads: threads ?? Host.defaultThreads, timings: timings, route: route, console: console,
+                                threads: threads ?? Host.defaultThreads, timings: timings, route: route,
+                                filter: try filter.filter(), console: console,
                                 cluster: cluster)
         }
     }

@@ -34,6 +34,8 @@ public final class Classifier {
         /// Class-routed search (nil: exact search, the default): rank only the rows of each query's best
         /// classes by prototype score (docs/routing.md).
         public var route: Route?
+        /// Answers only from these classes (`--classes`, `--exclude-classes`): a mask in the search.
+        public var filter: ClassFilter
         /// Indexed images reported behind each predicted class (`--explain N`): its best neighbours among
         /// the query's `k`. 0: none.
         public var explain: Int
@@ -41,8 +43,9 @@ public final class Classifier {
         public init(top: Int = 5, k: Int = 50, rule: AggregationRule = .max, threshold: Float? = nil,
                     batchSize: Int = 32, searchBatch: Int = 1024,
                     threads: Int = ProcessInfo.processInfo.activeProcessorCount, decode: DecodeMode = .exact,
-                    route: Route? = nil, explain: Int = 0) {
+                    route: Route? = nil, filter: ClassFilter = ClassFilter(), explain: Int = 0) {
             self.decode = decode
+            self.filter = filter
             self.explain = explain
             self.top = top
             self.k = k
@@ -67,7 +70,8 @@ public final class Classifier {
     public let cluster: any Cluster
     private let reader: ShardedIndexReader
     private let prototypes: InMemoryRows?
-    private let mask: LabelMask
+    /// The removed classes and those the filter leaves out.
+    public let mask: LabelMask
     /// The router and the number of classes routed per query, when `options.route` is set.
     public let routing: ResolvedRoute?
     /// The ids of explained rows, read shard by shard as explanations need them.
@@ -96,7 +100,7 @@ public final class Classifier {
         self.options = options
         model = try EmbeddingModel.forIndex(reader.manifest, index: index, explicit: explicit)
         classes = ClassTable(reader.manifest.classes.filter { !$0.removed }.map { ($0.id, $0.name) })
-        let mask = LabelMask(removed: reader.removedMask)
+        let mask = try options.filter.mask(for: reader.manifest)
         self.mask = mask
         if let route = options.route {
             routing = try ResolvedRoute(route, reader: reader, mask: mask, threads: options.threads, cluster: cluster)
@@ -128,38 +132,41 @@ public final class Classifier {
     /// On a cluster: collective (every rank searches its shards, rank 0 merges and aggregates); ranks other
     /// than 0 get an empty ranking list per rule.
     public func rank(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int) throws -> [[[ClassScore]]] {
-        try search(embeddings, count: count, rules: rules, top: top, keepRows: false).rankings
+        try rankAndRows(embeddings, count: count, rules: rules, top: top, keepRows: false).rankings
     }
 
     /// The rankings under each of `rules`, and the neighbouring rows when a rule used them or `keepRows`
     /// asked for them (rank 0 only).
-    private func search(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int,
-                        keepRows: Bool) throws -> (rankings: [[[ClassScore]]], rows: SearchResults?) {
-        let search = SearchOptions(k: options.k, threads: options.threads, mask: mask)
+    private func rankAndRows(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int,
+                             keepRows: Bool) throws -> (rankings: [[[ClassScore]]], rows: SearchResults?) {
         // Every rank makes the same collective calls: the rules are the same everywhere.
-        var rows: SearchResults?
-        if keepRows || rules.contains(where: { !$0.usesPrototypes }) {
-            let partial = try routing?.search(embeddings, in: reader, options: search)
-                ?? ExactSearch.search(queries: embeddings, in: reader, options: search)
-            rows = try SearchGather.merged(partial, cluster: cluster, rowCount: manifest.rowCount,
-                                           classCount: manifest.classes.count)
-        }
+        let found = try search(embeddings, k: options.k, mask: mask, rows: keepRows || rules.contains { !$0.usesPrototypes },
+                               prototypes: rules.contains { $0.usesPrototypes })
         guard cluster.isRoot else { return (rules.map { _ in [] }, nil) }
-        var centres: SearchResults?
-        let rankings = try rules.map { rule in
-            let results: SearchResults
-            if rule.usesPrototypes {
-                guard let prototypes else {
-                    throw PipelineError(file: index.path, reason: .prototypesNotLoaded)
-                }
-                if centres == nil { centres = try ExactSearch.search(queries: embeddings, in: prototypes, options: search) }
-                results = centres ?? SearchResults(queryCount: 0, k: options.k)
-            } else {
-                results = rows ?? SearchResults(queryCount: 0, k: options.k)
-            }
+        let rankings = rules.map { rule in
+            let results = (rule.usesPrototypes ? found.prototypes : found.rows) ?? SearchResults(queryCount: 0, k: options.k)
             return Self.rank(results, count: count, aggregator: Aggregator(rule: rule, classes: classes), top: top)
         }
-        return (rankings, rows)
+        return (rankings, found.rows)
+    }
+
+    /// The `k` best index rows (when `rows`) and class prototypes (when `prototypes`) of each query, rows of
+    /// the classes in `mask` skipped. On a cluster: collective; the merged lists are rank 0's.
+    public func search(_ embeddings: [Float], k: Int, mask: LabelMask, rows: Bool, prototypes: Bool) throws
+        -> (rows: SearchResults?, prototypes: SearchResults?) {
+        let search = SearchOptions(k: k, threads: options.threads, mask: mask)
+        var found: (rows: SearchResults?, prototypes: SearchResults?) = (nil, nil)
+        if rows {
+            let partial = try routing?.search(embeddings, in: reader, options: search)
+                ?? ExactSearch.search(queries: embeddings, in: reader, options: search)
+            found.rows = try SearchGather.merged(partial, cluster: cluster, rowCount: manifest.rowCount,
+                                                 classCount: manifest.classes.count)
+        }
+        if prototypes && cluster.isRoot {
+            guard let centres = self.prototypes else { throw PipelineError(file: index.path, reason: .prototypesNotLoaded) }
+            found.prototypes = try ExactSearch.search(queries: embeddings, in: centres, options: search)
+        }
+        return found
     }
 
     /// Rankings of every query of `results`.
@@ -214,8 +221,8 @@ public final class Classifier {
             failures += 1
             try failure(Dataset.Problem(path: paths[index], error: error))
         }) { batch in
-            let found = try search(batch.embeddings, count: batch.indices.count, rules: [options.rule], top: options.top,
-                                   keepRows: options.explain > 0)
+            let found = try rankAndRows(batch.embeddings, count: batch.indices.count, rules: [options.rule],
+                                        top: options.top, keepRows: options.explain > 0)
             for (query, (index, ranking)) in zip(batch.indices, found.rankings.first ?? []).enumerated() {
                 let predictions = rejected(ranking)
                 let evidence = try found.rows.map {

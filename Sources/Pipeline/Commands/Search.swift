@@ -12,7 +12,8 @@ extension Commands {
     /// exchange and the merge alone).
     public static func search(_ queries: String, dataset: String?, index: URL, k: Int, out: String, inMemory: Bool,
                               blockRows: Int, verify: Bool, threads: Int = ExactSearch.defaultThreads, timings: Bool = false,
-                              route: Route? = nil, console: Console, cluster: any Cluster = SingleProcess()) throws {
+                              route: Route? = nil, filter: ClassFilter = ClassFilter(), console: Console,
+                              cluster: any Cluster = SingleProcess()) throws {
         // `out` is checked before the search. On a cluster it is reserved again only once every rank's
         // results are in: a job that another rank's error ends (MPI kills rank 0 where it waits) leaves no
         // temporary file behind.
@@ -39,7 +40,7 @@ extension Commands {
         }.count
         if unnormalized > 0, cluster.isRoot { try console.note("\(unnormalized) of \(source.count) queries were not unit length and were normalized") }
         let options = SearchOptions(k: k, blockRows: blockRows, threads: threads, normalizeQueries: true,
-                                    mask: LabelMask(removed: reader.removedMask))
+                                    mask: try filter.mask(for: reader.manifest))
         let routing = try route.map {
             try ResolvedRoute($0, reader: reader, mask: options.mask, threads: threads, blockRows: blockRows, cluster: cluster)
         }
