@@ -74,7 +74,7 @@ let engine: [Target] = [
     .target(name: "Aggregate", swiftSettings: optimized),
     .target(
         name: "Pipeline",
-        dependencies: ["Embedder", "ModelImport", "ShardedIndex", "Aggregate", "Imaging", "HDF5"],
+        dependencies: ["Embedder", "ModelImport", "ShardedIndex", "Aggregate", "Imaging", "HDF5", "LinearAlgebra"],
         swiftSettings: optimized
     ),
     // The command line both executables parse: option groups and the commands cbr and cbr-mpi share.

@@ -23,6 +23,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     @OptionGroup public var embedding: EmbeddingArguments
     @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.")
     public var route: Route?
+    @OptionGroup public var headArguments: HeadArguments
 
     public func validate() throws { try checkOption(searchBatch, "--search-batch", Limits.searchBatch) }
 
@@ -32,7 +33,8 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
                 batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self),
                 decode: embedding.decode, route: route),
-                format: format, out: out, console: console, cluster: cluster)
+                format: format, out: out, console: console, cluster: cluster, head: headArguments.head,
+                softmax: headArguments.softmax)
         }
     }
 }

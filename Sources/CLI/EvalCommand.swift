@@ -21,6 +21,8 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
     @OptionGroup public var embedding: EmbeddingArguments
     @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.")
     public var route: Route?
+    @Option(help: "Score classes by this trained head (cbr head fit) instead of by retrieval.") public var head: String?
+    @OptionGroup public var episodeArguments: EpisodeArguments
 
     public func validate() throws {
         try checkOption(k, "--k", Limits.neighbours)
@@ -32,10 +34,17 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
 
     public func run() throws {
         try Host.run { console, cluster in
+            if let options = episodeArguments.options {
+                return try Commands.episodes(data.dataset == nil && data.csv == nil ? nil : try data.load(),
+                                             index: URL(fileURLWithPath: index), model: embedding.modelURL,
+                                             options: options, json: json, batchSize: embedding.batch,
+                                             threads: embedding.threads(for: Host.self), decode: embedding.decode,
+                                             console: console)
+            }
             try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                   rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
                                   batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
-                                  decode: embedding.decode, route: route, console: console, cluster: cluster)
+                                  decode: embedding.decode, route: route, console: console, cluster: cluster, head: head)
         }
     }
 }

@@ -66,6 +66,8 @@ public final class Classifier {
     private let mask: LabelMask
     /// The router and the number of classes routed per query, when `options.route` is set.
     public let routing: ResolvedRoute?
+    /// A trained head (`--head`, `useHead`): classes are scored by it instead of by retrieval.
+    public internal(set) var head: HeadRanking?
 
     /// `prototypes`: load the class prototypes even when `options.rule` does not use them (for `rank(rules:)`).
     /// `cluster`: the ranks sharing the work (one process by default); every rank constructs its classifier.
@@ -117,6 +119,7 @@ public final class Classifier {
     /// On a cluster: collective (every rank searches its shards, rank 0 merges and aggregates); ranks other
     /// than 0 get an empty ranking list per rule.
     public func rank(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int) throws -> [[[ClassScore]]] {
+        if let head { return rules.map { _ in cluster.isRoot ? head.rank(embeddings, count: count, top: top) : [] } }
         let search = SearchOptions(k: options.k, threads: options.threads, mask: mask)
         // Every rank makes the same collective calls: the rules are the same everywhere.
         var rows: SearchResults?

@@ -14,7 +14,7 @@ struct CBR: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [ModelCommand.self, EmbedCommand.self, PredictCommand.self, IndexCommand.self,
                       SearchCommand<LocalHost>.self, ClassifyCommand<LocalHost>.self, EvalCommand<LocalHost>.self,
-                      DemoCommand.self]
+                      DemoCommand.self, HeadCommand.self, SuggestCommand.self]
     )
 
     static func main() async { await CommandLineMain.run(CBR.self) }
