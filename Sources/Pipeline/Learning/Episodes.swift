@@ -39,8 +39,13 @@ public enum Episodes {
     }
 
     public static func run(_ set: LabelledRows, options: Options) throws -> [Row] {
+        guard options.episodes >= 1, options.ways >= 2, options.queries >= 1, options.shots.allSatisfy({ $0 >= 1 }),
+              options.l2.isFinite, options.l2 > 0 else {
+            throw CLIError.usage("episodes need at least 1 episode, 2 ways, 1 query and 1 shot, and a positive l2")
+        }
         let byClass = set.rowsByClass
-        return try options.shots.flatMap { shots -> [Row] in
+        // Matrices of a few dozen rows: OpenBLAS's threads would only spin.
+        return try BLAS.withThreads(1) { try options.shots.flatMap { shots -> [Row] in
             let eligible = byClass.indices.filter { byClass[$0].count >= shots + options.queries }
             guard eligible.count >= options.ways else {
                 throw CLIError.usage("\(options.ways)-way \(shots)-shot episodes with \(options.queries) queries need \(options.ways) classes of at least \(shots + options.queries) rows; the set has \(eligible.count)")
@@ -66,7 +71,7 @@ public enum Episodes {
                 let variance = n > 1 ? values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1) : 0
                 return Row(shots: shots, method: method, accuracy: mean, ci95: 1.96 * (variance / n).squareRoot(), episodes: values.count)
             }
-        }
+        } }
     }
 
     public static func summary(_ rows: [Row], options: Options) -> String {
