@@ -35,6 +35,7 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
     public func run() throws {
         try Host.run { console, cluster in
             if let options = episodeArguments.options {
+                guard cluster.size == 1 else { throw CLIError.usage("--episodes runs in one process: use cbr, not cbr-mpi") }
                 return try Commands.episodes(data.dataset == nil && data.csv == nil ? nil : try data.load(),
                                              index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                              options: options, json: json, batchSize: embedding.batch,

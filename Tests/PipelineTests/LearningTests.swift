@@ -221,4 +221,25 @@ private func csvRows(_ run: CLIRun) -> [[String]] {
         #expect(zip(restored, prototypes).allSatisfy { abs($0 - $1) < 1e-4 })
         try cleaned.verify()
     }
+
+    @Test func badArgumentsAndMissingPhotosAreOneLineEach() throws {
+        let index = try Shared.index.get()
+        let out = index.deletingLastPathComponent().appendingPathComponent("never.h5")
+        for l2 in ["-1", "0", "nan", "big"] {
+            let run = try CLIRun.cbr(["head", "fit", "--index", index.path, "--out", out.path, "--l2", l2])
+            #expect(run.status == 2 && run.stderr.contains("--l2"), "\(l2): \(run.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        let missing = try CLIRun.cbr(["head", "fit", "--index", "/nonexistent-index", "--out", out.path])
+        #expect(missing.status == 2 && missing.stderr.contains("/nonexistent-index"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+
+        // A photo that is not there is listed (exit code 1); the others are still ranked.
+        let views = try Shared.views.get()
+        let run = try CLIRun.cbr(["suggest", views.appendingPathComponent("hard").path, "/nonexistent.jpg",
+                                  "--index", index.path, "--count", "3"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("/nonexistent.jpg"))
+        #expect(csvRows(run).count == 3)
+    }
 }
