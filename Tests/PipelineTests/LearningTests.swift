@@ -242,4 +242,46 @@ private func csvRows(_ run: CLIRun) -> [[String]] {
         #expect(run.stderr.contains("/nonexistent.jpg"))
         #expect(csvRows(run).count == 3)
     }
+
+    /// The fit against numpy on the same rows: W and the bias of the closed form, and every cross-validated
+    /// top-1 of the table against brute-force K-fold refits (fold f = rows v with v mod K = f, global centring).
+    @Test func headFitAgreesWithNumpysRidgeAndKFoldRefits() throws {
+        let (head, fit) = try Shared.head.get()
+        let index = try Shared.index.get()
+        #expect(fit.status == 0, "\(fit.stderr)")
+        let table = fit.stdout.split(separator: "\n").drop { !$0.hasPrefix("λ") }.dropFirst()
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: ":") }
+            .filter { !$0.hasPrefix("wrote") }
+        #expect(table.count == 11)
+        let script = #"""
+import json, sys, numpy as np, h5py
+index, head, table = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+m = json.load(open(index + "/manifest.json"))
+X, y = [], []
+for s in m["shards"]:
+    with h5py.File(index + "/" + s["file"]) as f:
+        X.append(f["embeddings"][:].astype(np.float64)); y.append(f["labels"][:])
+X, y = np.concatenate(X), np.concatenate(y)
+N, d = X.shape
+C = len(m["classes"])
+mu = X.mean(0); Xc = X - mu; Y = np.eye(C)[y]
+with h5py.File(head) as f:
+    W, b, lam, ids = f["weights"][:], f["bias"][:], f.attrs["l2"], f["class_ids"][:]
+Wn = np.linalg.solve(Xc.T @ Xc + lam * np.eye(d), Xc.T @ Y[:, ids]).T
+bn = Y[:, ids].mean(0) - Wn @ mu
+assert np.abs(W - Wn).max() < 1e-4 and np.abs(b - bn).max() < 1e-4, (np.abs(W - Wn).max(), np.abs(b - bn).max())
+K = 3
+for entry in table:
+    lam, accuracy = map(float, entry.split(":"))
+    right = 0
+    for f in range(K):
+        te = np.arange(N) % K == f; tr = ~te
+        Wf = np.linalg.solve(Xc[tr].T @ Xc[tr] + lam * np.eye(d), Xc[tr].T @ Y[tr])
+        right += ((Xc[te] @ Wf + Y[tr].sum(0) / tr.sum()).argmax(1) == y[te]).sum()
+    assert abs(right / N - accuracy) < 1e-3, (lam, right / N, accuracy)
+print("ok")
+"""#
+        let out = try TestData.runPython(script, [index.path, head.path, table.joined(separator: ",")])
+        #expect(out.contains("ok"))
+    }
 }
