@@ -80,7 +80,7 @@ let engine: [Target] = [
     ], swiftSettings: optimized),
     .target(
         name: "Pipeline",
-        dependencies: ["Embedder", "ModelImport", "ShardedIndex", "Aggregate", "Imaging", "HDF5"],
+        dependencies: ["Embedder", "ModelImport", "ShardedIndex", "Aggregate", "Imaging", "HDF5", "LinearAlgebra"],
         swiftSettings: optimized
     ),
     // The command line both executables parse: option groups and the commands cbr and cbr-mpi share.

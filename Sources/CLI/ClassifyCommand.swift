@@ -26,6 +26,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     @OptionGroup public var filter: ClassFilterArguments
     @Option(help: "Name the N nearest indexed images behind each predicted class (CSV columns or JSONL fields; 0…\(Limits.explain.upperBound)).")
     public var explain = 0
+    @OptionGroup public var headArguments: HeadArguments
 
     public func validate() throws {
         try checkOption(searchBatch, "--search-batch", Limits.searchBatch)
@@ -38,7 +39,8 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
                 batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self),
                 decode: embedding.decode, route: route, filter: try filter.filter(), explain: explain),
-                format: format, out: out, console: console, cluster: cluster)
+                format: format, out: out, console: console, cluster: cluster, head: headArguments.head,
+                softmax: headArguments.softmax)
         }
     }
 }

@@ -22,6 +22,8 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
     @Option(help: ArgumentHelp("Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.", valueName: "C|auto"))
     public var route: Route?
     @OptionGroup public var filter: ClassFilterArguments
+    @Option(help: "Score classes by this trained head (cbr head fit) instead of by retrieval.") public var head: String?
+    @OptionGroup public var episodeArguments: EpisodeArguments
 
     public func validate() throws {
         try checkOption(k, "--k", Limits.neighbours)
@@ -33,11 +35,19 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
 
     public func run() throws {
         try Host.run { console, cluster in
+            if let options = episodeArguments.options {
+                guard cluster.size == 1 else { throw CLIError.usage("--episodes runs in one process: use cbr, not cbr-mpi") }
+                return try Commands.episodes(data.dataset == nil && data.csv == nil ? nil : try data.load(),
+                                             index: URL(fileURLWithPath: index), model: embedding.modelURL,
+                                             options: options, json: json, batchSize: embedding.batch,
+                                             threads: embedding.threads(for: Host.self), decode: embedding.decode,
+                                             console: console)
+            }
             try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                   rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
                                   batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
                                   decode: embedding.decode, route: route, filter: try filter.filter(),
-                                  console: console, cluster: cluster)
+                                  console: console, cluster: cluster, head: head)
         }
     }
 }

@@ -42,11 +42,22 @@ public struct IndexAdd<Host: CommandHost>: ParsableCommand {
     @Option(help: "The index directory.") public var index: String
     @OptionGroup public var embedding: EmbeddingArguments
     @Option(help: "Rows per shard (1…\(Limits.shardRows.upperBound); default: 256 MB of embeddings).") public var shardRows: Int?
+    @OptionGroup public var pseudo: PseudoLabelArguments
 
     public func validate() throws { if let shardRows { try checkOption(shardRows, "--shard-rows", Limits.shardRows) } }
 
     public func run() throws {
         try Host.run { console, cluster in
+            if pseudo.isRequested {
+                guard cluster.size == 1 else { throw CLIError.usage("--pseudo-label runs in one process: use cbr, not cbr-mpi") }
+                let threads = embedding.threads(for: Host.self)
+                return try Commands.pseudoLabel(pseudo.pseudoLabel, index: URL(fileURLWithPath: index), model: embedding.modelURL,
+                                                options: pseudo.options(
+                                                    classify: .init(top: 2, batchSize: embedding.batch, threads: threads, decode: embedding.decode),
+                                                    build: .init(mode: .add, batchSize: embedding.batch, threads: threads,
+                                                                 shardRows: shardRows, decode: embedding.decode)),
+                                                console: console)
+            }
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                      options: .init(mode: .add, batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
                                                     shardRows: shardRows, decode: embedding.decode), cluster: cluster,

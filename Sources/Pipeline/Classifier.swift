@@ -76,6 +76,8 @@ public final class Classifier {
     public let routing: ResolvedRoute?
     /// The ids of explained rows, read shard by shard as explanations need them.
     private lazy var rowIDs = RowIDs(reader)
+    /// A trained head (`--head`, `useHead`): classes are scored by it instead of by retrieval.
+    public internal(set) var head: HeadRanking?
 
     /// `prototypes`: load the class prototypes even when `options.rule` does not use them (for `rank(rules:)`).
     /// `cluster`: the ranks sharing the work (one process by default); every rank constructs its classifier.
@@ -135,10 +137,16 @@ public final class Classifier {
         try rankAndRows(embeddings, count: count, rules: rules, top: top, keepRows: false).rankings
     }
 
-    /// The rankings under each of `rules`, and the neighbouring rows when a rule used them or `keepRows`
-    /// asked for them (rank 0 only).
+    /// The rankings under each of `rules` (or the head's, when one is used), and the neighbouring rows when a
+    /// rule used them or `keepRows` asked for them (rank 0 only).
     private func rankAndRows(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int,
                              keepRows: Bool) throws -> (rankings: [[[ClassScore]]], rows: SearchResults?) {
+        if let head {
+            // The head scores the classes; the rows are searched only to explain its answers.
+            let rows = keepRows ? try search(embeddings, k: options.k, mask: mask, rows: true, prototypes: false).rows : nil
+            guard cluster.isRoot else { return (rules.map { _ in [] }, nil) }
+            return (rules.map { _ in head.rank(embeddings, count: count, top: top) }, rows)
+        }
         // Every rank makes the same collective calls: the rules are the same everywhere.
         let found = try search(embeddings, k: options.k, mask: mask, rows: keepRows || rules.contains { !$0.usesPrototypes },
                                prototypes: rules.contains { $0.usesPrototypes })

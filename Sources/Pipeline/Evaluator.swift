@@ -86,13 +86,15 @@ public enum Evaluator {
                            route: Route? = nil, filter: ClassFilter = ClassFilter(),
                            searchBatch: Int = Classifier.Options().searchBatch,
                            cluster: any Cluster = SingleProcess(),
-                           progress: Bool = isatty(STDERR_FILENO) == 1) throws -> Result {
+                           progress: Bool = isatty(STDERR_FILENO) == 1, head: String? = nil) throws -> Result {
         let clock = Date()
-        let rules = rules.isEmpty ? [.max] : rules
+        // With a head, one ranking: the head's (reported as rule `head`).
+        let rules = head != nil || rules.isEmpty ? [.max] : rules
         let classifier = try Classifier(index: index, model: model, options: .init(
             top: 5, k: k, rule: rules[0], batchSize: batchSize, searchBatch: searchBatch, threads: threads,
             decode: decode, route: route, filter: filter),
             prototypes: rules.contains { $0.usesPrototypes }, cluster: cluster)
+        if let head { try classifier.useHead(head) }
         let truths = dataset.classNames.map { classifier.classes.id(of: $0) }
         let items = dataset.items
         var outcomes = [[QueryOutcome]](repeating: [], count: rules.count)
@@ -115,7 +117,7 @@ public enum Evaluator {
         meter.finish()
         let reports = !cluster.isRoot ? [] : zip(rules, outcomes).map { rule, outcomes in
             report(Evaluation(outcomes, targetPrecision: targetPrecision), rule: rule, k: k,
-                   targetPrecision: targetPrecision, classes: classifier.classes)
+                   targetPrecision: targetPrecision, classes: classifier.classes, head: head != nil)
         }
         let own = (cluster.isRoot ? dataset.problems : []) + failed.map(\.problem)
         let all = try FailedQueries.gathered(failed, cluster: cluster, items: items.count).map { dataset.problems + $0 } ?? own
@@ -123,8 +125,9 @@ public enum Evaluator {
                       route: classifier.routeDescription)
     }
 
-    static func report(_ e: Evaluation, rule: AggregationRule, k: Int, targetPrecision: Double?, classes: ClassTable) -> Report {
-        Report(rule: rule.name, k: k, queries: e.queries, known: e.known, distractors: e.queries - e.known,
+    static func report(_ e: Evaluation, rule: AggregationRule, k: Int, targetPrecision: Double?, classes: ClassTable,
+                       head: Bool = false) -> Report {
+        Report(rule: head ? "head" : rule.name, k: k, queries: e.queries, known: e.known, distractors: e.queries - e.known,
                top1: e.top1, top5: e.top5, gap: e.gap, threshold: e.calibration?.threshold,
                thresholdPrecision: e.calibration?.precision, thresholdRecall: e.calibration?.recall,
                thresholdF1: e.calibration?.f1, targetPrecision: targetPrecision, openSetAccuracy: e.openSetAccuracy,

@@ -9,6 +9,22 @@ extension IndexWriter {
         let removed = manifest.removedMask
         guard removed.contains(true) else { return }
         let old = manifest
+        var next = try rewrite(affected: { _, labels in labels.contains { removed[Int($0)] } },
+                               keep: { label, _ in !removed[Int(label)] }, dropped: { _, _ in })
+        var sums = try PrototypeStore.load(directory, old)
+        for (id, isRemoved) in removed.enumerated() where isRemoved {
+            next.classes[id].rows = 0
+            sums.clear(class: id)
+        }
+        try publish(next, withPrototypes: true, sums: sums)
+    }
+
+    /// The manifest with every shard for which `affected(index, labels)` holds rewritten without the rows
+    /// `keep(label, id)` refuses (`dropped` sees each of those), other shards listed as they are: the new
+    /// shard list, row count, next shard number and class layout. Nothing is published.
+    func rewrite(affected: (Int, [Int32]) throws -> Bool, keep: (Int32, String) -> Bool,
+                 dropped: (RowBlock, Int) -> Void) throws -> Manifest {
+        let old = manifest
         var next = old
         var shards: [Manifest.Shard] = []
         var pending = PendingShard(dimension: old.dimension, dtype: old.dtype)
@@ -22,7 +38,7 @@ extension IndexWriter {
             let handle = try ShardHandle(ShardRef(directory, old, index))
             var labels = [Int32](repeating: 0, count: shard.rows)
             try labels.withUnsafeMutableBufferPointer { try handle.readLabels(0..<shard.rows, into: $0) }
-            guard labels.contains(where: { removed[Int($0)] }) else {
+            guard try affected(index, labels) else {
                 try flush()
                 shards.append(shard)
                 continue
@@ -35,7 +51,11 @@ extension IndexWriter {
             let step = max(1, min(rowsPerShard, (16 << 20) / (old.dimension * old.dtype.byteWidth)))
             try BlockStream.run(BlockPlan.make(single.shards, maxRows: step), maxRows: step, dimension: old.dimension,
                                 dtype: old.dtype, fill: { try state.fill($0, $1) }) { block in
-                for r in 0..<block.count where !removed[Int(block.labels[r])] {
+                for r in 0..<block.count {
+                    guard keep(block.labels[r], ids[block.firstRow + r]) else {
+                        dropped(block, r)
+                        continue
+                    }
                     pending.append(stored: block, row: r, id: ids[block.firstRow + r])
                     if pending.count >= rowsPerShard { try flush() }
                 }
@@ -46,11 +66,6 @@ extension IndexWriter {
         next.rowCount = shards.reduce(0) { $0 + $1.rows }
         // A class layout whose shards were rewritten (renumbered rows) no longer holds.
         if let layout = next.byClass, !Set(layout.shards).isSubset(of: shards.map(\.file)) { next.byClass = nil }
-        var sums = try PrototypeStore.load(directory, old)
-        for (id, isRemoved) in removed.enumerated() where isRemoved {
-            next.classes[id].rows = 0
-            sums.clear(class: id)
-        }
-        try publish(next, withPrototypes: true, sums: sums)
+        return next
     }
 }

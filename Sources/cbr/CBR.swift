@@ -14,7 +14,8 @@ struct CBR: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [ModelCommand.self, EmbedCommand.self, PredictCommand.self, IndexCommand.self,
                       SearchCommand<LocalHost>.self, ClassifyCommand<LocalHost>.self, EvalCommand<LocalHost>.self,
-                      ServeCommand.self, ReportCommand.self, ExportCommand.self, DemoCommand.self]
+                      ServeCommand.self, ReportCommand.self, ExportCommand.self, HeadCommand.self, SuggestCommand.self,
+                      DemoCommand.self]
     )
 
     static func main() async { await CommandLineMain.run(CBR.self) }

@@ -32,14 +32,18 @@ struct IndexRemove: ParsableCommand {
         abstract: "Remove classes: searches skip their rows at once; `compact` reclaims the space.")
 
     @Option(name: .customLong("class"), help: "A class name to remove (repeatable).") var names: [String] = []
+    @Flag(help: "Remove every pseudo-labelled row (index add --pseudo-label); shards holding them are rewritten.") var pseudo = false
     @OptionGroup var location: IndexLocation
 
     func validate() throws {
-        guard !names.isEmpty else { throw ValidationError("give at least one --class NAME") }
+        guard !names.isEmpty || pseudo else { throw ValidationError("give at least one --class NAME, or --pseudo") }
     }
 
     func run() throws {
-        try runCommand { console in try Commands.removeClasses(names, index: location.url, console: console) }
+        try runCommand { console in
+            if !names.isEmpty { try Commands.removeClasses(names, index: location.url, console: console) }
+            if pseudo { try Commands.removePseudoLabels(index: location.url, console: console) }
+        }
     }
 }
 

@@ -10,15 +10,17 @@ extension Commands {
     /// each rank reports the images it failed to decode.
     public static func classify(_ inputs: [String], index: URL, model: URL?, options: Classifier.Options,
                                 format: PredictionWriter.Format, out: String?, console: Console,
-                                cluster: any Cluster = SingleProcess()) throws {
+                                cluster: any Cluster = SingleProcess(), head: String? = nil, softmax: Bool = false) throws {
         let dataset = Dataset.unlabelled(inputs)
         guard cluster.isRoot else {
             let classifier = try Classifier(index: index, model: model, options: options, cluster: cluster)
+            if let head { try classifier.useHead(head, softmax: softmax) }
             try classifier.classify(dataset.items.map(\.file), result: { _, _ in }, failure: { try console.failure($0) })
             return
         }
         try report(dataset.problems, on: console)
         let classifier = try Classifier(index: index, model: model, options: options, cluster: cluster)
+        if let head { try classifier.useHead(head, softmax: softmax) }
         if let route = classifier.routeDescription, cluster.isRoot { try console.note("routed search: \(route)") }
         func run(_ destination: TextOutput) throws {
             let writer = PredictionWriter(destination, format: format, explain: options.explain)
@@ -41,10 +43,10 @@ extension Commands {
     public static func evaluate(_ dataset: Dataset, index: URL, model: URL?, rules: String,
                                 k: Int, targetPrecision: Double?, json: Bool, batchSize: Int, threads: Int,
                                 decode: DecodeMode = .exact, route: Route? = nil, filter: ClassFilter = ClassFilter(),
-                                console: Console, cluster: any Cluster = SingleProcess()) throws {
+                                console: Console, cluster: any Cluster = SingleProcess(), head: String? = nil) throws {
         let result = try Evaluator.run(dataset, index: index, model: model, rules: try aggregationRules(rules),
                                        k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads,
-                                       decode: decode, route: route, filter: filter, cluster: cluster)
+                                       decode: decode, route: route, filter: filter, cluster: cluster, head: head)
         try report(result.ownFailures, on: console)
         if cluster.isRoot { try console.print(json ? result.json : result.summary) }
     }

@@ -79,3 +79,20 @@ extension Commands {
         try console.print("compacted\(byClass ? " by class" : ""): \(before) → \(writer.manifest.rowCount) rows in \(writer.manifest.shards.count) shards")
     }
 }
+
+extension Commands {
+    /// `cbr index add --pseudo-label DIR`: the confident photos added to their predicted classes.
+    public static func pseudoLabel(_ inputs: [String], index: URL, model: URL?, options: PseudoLabels.Options,
+                                   console: Console) throws {
+        let summary = try PseudoLabels.run(inputs, index: index, model: model, options: options) { try console.failure($0) }
+        try report(summary.build?.skipped ?? [], on: console)
+        try console.print(summary.report)
+    }
+
+    /// `cbr index remove --pseudo`: every pseudo-labelled row dropped (shards holding them rewritten).
+    public static func removePseudoLabels(index: URL, console: Console) throws {
+        let writer = try IndexWriter.open(at: index)
+        let removed = try writer.removeRows { $0.hasPrefix(PseudoLabels.idPrefix) }
+        try console.print("removed \(removed) pseudo-labelled rows; index: \(writer.manifest.liveRowCount) live rows")
+    }
+}
