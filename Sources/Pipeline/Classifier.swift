@@ -64,6 +64,8 @@ public final class Classifier {
     private let reader: ShardedIndexReader
     private let prototypes: InMemoryRows?
     private let mask: LabelMask
+    /// The index's whitening (`cbr index whiten`): every query goes through it before a search.
+    public let projection: Projection?
     /// The router and the number of classes routed per query, when `options.route` is set.
     public let routing: ResolvedRoute?
 
@@ -85,6 +87,7 @@ public final class Classifier {
         self.options = options
         model = try EmbeddingModel.forIndex(reader.manifest, index: index, explicit: explicit)
         classes = ClassTable(reader.manifest.classes.filter { !$0.removed }.map { ($0.id, $0.name) })
+        projection = try Projection.of(reader.manifest, in: index)
         let mask = LabelMask(removed: reader.removedMask)
         self.mask = mask
         if let route = options.route {
@@ -117,6 +120,7 @@ public final class Classifier {
     /// On a cluster: collective (every rank searches its shards, rank 0 merges and aggregates); ranks other
     /// than 0 get an empty ranking list per rule.
     public func rank(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int) throws -> [[[ClassScore]]] {
+        let embeddings = projection?.apply(embeddings, count: count) ?? embeddings
         let search = SearchOptions(k: options.k, threads: options.threads, mask: mask)
         // Every rank makes the same collective calls: the rules are the same everywhere.
         var rows: SearchResults?
@@ -176,7 +180,7 @@ public final class Classifier {
         var failures = 0
         let queries = SearchQueries(cluster: cluster, embedder: model.embedder(batchSize: options.batchSize, threads: options.threads,
                                                                                decode: options.decode),
-                                    searchBatch: options.searchBatch, dimension: manifest.dimension)
+                                    searchBatch: options.searchBatch, dimension: manifest.embeddingDimension)
         try queries.run(files.map(\.url), failure: { index, error in
             // A failed image is reported at once; its neighbours' results follow at the end of the search batch.
             failures += 1

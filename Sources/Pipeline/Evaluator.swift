@@ -99,7 +99,7 @@ public enum Evaluator {
         let meter = ProgressLine(total: items.count, label: "evaluating", enabled: progress && cluster.isRoot)
         let queries = SearchQueries(cluster: cluster, embedder: classifier.model.embedder(batchSize: batchSize, threads: threads,
                                                                                           decode: decode),
-                                    searchBatch: searchBatch, dimension: classifier.manifest.dimension)
+                                    searchBatch: searchBatch, dimension: classifier.manifest.embeddingDimension)
         try queries.run(items.map(\.file.url), failure: { index, error in
             failed.append((index, Dataset.Problem(path: items[index].path, error: error)))
         }) { batch in
