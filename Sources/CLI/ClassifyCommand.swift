@@ -23,6 +23,8 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     @OptionGroup public var embedding: EmbeddingArguments
     @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.")
     public var route: Route?
+    @Option(help: "Query expansion: search again with each query plus its N best neighbours weighted by similarity^α (N[:α], α = 3 by default; one process only). Default: none.")
+    public var qe: QueryExpansion?
 
     public func validate() throws { try checkOption(searchBatch, "--search-batch", Limits.searchBatch) }
 
@@ -31,7 +33,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
             try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
                 batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self),
-                decode: embedding.decode, route: route),
+                decode: embedding.decode, route: route, expansion: qe),
                 format: format, out: out, console: console, cluster: cluster)
         }
     }

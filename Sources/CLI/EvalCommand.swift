@@ -21,6 +21,8 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
     @OptionGroup public var embedding: EmbeddingArguments
     @Option(help: "Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.")
     public var route: Route?
+    @Option(help: "Query expansion: search again with each query plus its N best neighbours weighted by similarity^α (N[:α], α = 3 by default; one process only). Default: none.")
+    public var qe: QueryExpansion?
 
     public func validate() throws {
         try checkOption(k, "--k", Limits.neighbours)
@@ -35,7 +37,7 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
             try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                   rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
                                   batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
-                                  decode: embedding.decode, route: route, console: console, cluster: cluster)
+                                  decode: embedding.decode, route: route, expansion: qe, console: console, cluster: cluster)
         }
     }
 }

@@ -34,11 +34,15 @@ public final class Classifier {
         /// Class-routed search (nil: exact search, the default): rank only the rows of each query's best
         /// classes by prototype score (docs/routing.md).
         public var route: Route?
+        /// α-weighted query expansion (`--qe N[:α]`; nil: none, the default): rules over index rows search
+        /// again with each query plus its best neighbours (one process only).
+        public var expansion: QueryExpansion?
 
         public init(top: Int = 5, k: Int = 50, rule: AggregationRule = .max, threshold: Float? = nil,
                     batchSize: Int = 32, searchBatch: Int = 1024,
                     threads: Int = ProcessInfo.processInfo.activeProcessorCount, decode: DecodeMode = .exact,
-                    route: Route? = nil) {
+                    route: Route? = nil, expansion: QueryExpansion? = nil) {
+            self.expansion = expansion
             self.decode = decode
             self.top = top
             self.k = k
@@ -80,6 +84,9 @@ public final class Classifier {
         try Limits.check(options.threads, "threads", Limits.threads)
         try Limits.check(options.searchBatch, "search batch", Limits.searchBatch)
         try Limits.checkFinite(options.threshold, "threshold")
+        if options.expansion != nil, cluster.size > 1 {
+            throw PipelineError(file: index.path, reason: .unusable("query expansion (--qe) runs in one process only, not under cbr-mpi"))
+        }
         reader = try ShardedIndexReader.part(of: index, cluster: cluster, inMemory: nil, inMemoryLimit: Self.inMemoryLimit)
         self.cluster = cluster
         self.index = index
@@ -129,6 +136,12 @@ public final class Classifier {
                 ?? ExactSearch.search(queries: embeddings, in: reader, options: search)
             rows = try SearchGather.merged(partial, cluster: cluster, rowCount: manifest.rowCount,
                                            classCount: manifest.classes.count)
+            if let expansion = options.expansion, let first = rows {
+                let expanded = try expansion.expand(embeddings, count: count, dimension: manifest.dimension, results: first,
+                                                    rows: { try reader.rows(at: $0) })
+                rows = try routing?.search(expanded, in: reader, options: search)
+                    ?? ExactSearch.search(queries: expanded, in: reader, options: search)
+            }
         }
         guard cluster.isRoot else { return rules.map { _ in [] } }
         var centres: SearchResults?

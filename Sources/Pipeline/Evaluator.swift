@@ -83,14 +83,14 @@ public enum Evaluator {
     /// every rank's the images it failed to decode (the other ranks' reports are empty).
     public static func run(_ dataset: Dataset, index: URL, model: URL?, rules: [AggregationRule], k: Int,
                            targetPrecision: Double?, batchSize: Int, threads: Int, decode: DecodeMode = .exact,
-                           route: Route? = nil, searchBatch: Int = Classifier.Options().searchBatch,
+                           route: Route? = nil, expansion: QueryExpansion? = nil, searchBatch: Int = Classifier.Options().searchBatch,
                            cluster: any Cluster = SingleProcess(),
                            progress: Bool = isatty(STDERR_FILENO) == 1) throws -> Result {
         let clock = Date()
         let rules = rules.isEmpty ? [.max] : rules
         let classifier = try Classifier(index: index, model: model, options: .init(
             top: 5, k: k, rule: rules[0], batchSize: batchSize, searchBatch: searchBatch, threads: threads,
-            decode: decode, route: route),
+            decode: decode, route: route, expansion: expansion),
             prototypes: rules.contains { $0.usesPrototypes }, cluster: cluster)
         let truths = dataset.classNames.map { classifier.classes.id(of: $0) }
         let items = dataset.items

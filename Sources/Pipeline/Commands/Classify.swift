@@ -42,11 +42,11 @@ extension Commands {
     /// the queries it failed, rank 0 prints the report.
     public static func evaluate(_ dataset: Dataset, index: URL, model: URL?, rules: String,
                                 k: Int, targetPrecision: Double?, json: Bool, batchSize: Int, threads: Int,
-                                decode: DecodeMode = .exact, route: Route? = nil, console: Console,
+                                decode: DecodeMode = .exact, route: Route? = nil, expansion: QueryExpansion? = nil, console: Console,
                                 cluster: any Cluster = SingleProcess()) throws {
         let result = try Evaluator.run(dataset, index: index, model: model, rules: try aggregationRules(rules),
                                        k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads,
-                                       decode: decode, route: route, cluster: cluster)
+                                       decode: decode, route: route, expansion: expansion, cluster: cluster)
         try report(result.ownFailures, on: console)
         if cluster.isRoot { try console.print(json ? result.json : result.summary) }
     }
