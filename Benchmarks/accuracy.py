@@ -18,7 +18,7 @@ SETS = {
              "--wheel", "matplotlib:matplotlib/mpl-data/sample_data", "--exclude", "logo2|Minduka",
              "--deb", "mate-backgrounds:backgrounds/mate/nature"],
     "independent": ["--deb", "ukui-wallpapers:backgrounds", "--deb", "gnome-backgrounds:backgrounds/gnome",
-                    "--exclude", "-d\\.|-dark|-night|_2\\.|-l\\.(jpg|png)$"],
+                    "--exclude=-d\\.|-dark|-night|-l\\.|_2\\."],
 }
 # (label, whiten arguments or None)
 CONFIGS = [

@@ -59,7 +59,7 @@ public enum Evaluator {
             var lines = ["\(first.queries) queries (\(first.known) of indexed classes, \(first.distractors) distractors), "
                 + "k = \(first.k), \(failures.count) failed, \(String(format: "%.1f", seconds)) s"
                 + (route.map { ", routed search: \($0)" } ?? ""),
-                         "rule        top-1   top-5   GAP     threshold  precision  recall  open-set"]
+                         "rule        top-1   top-5   GAP     threshold  precision  recall  F1      open-set"]
             for r in reports {
                 func pct(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
                 lines.append(r.rule.padding(toLength: 11, withPad: " ", startingAt: 0)
@@ -67,6 +67,7 @@ public enum Evaluator {
                     + (r.threshold.map { String(format: "%.4f", $0) } ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0)
                     + pct(r.thresholdPrecision).padding(toLength: 11, withPad: " ", startingAt: 0)
                     + pct(r.thresholdRecall).padding(toLength: 8, withPad: " ", startingAt: 0)
+                    + pct(r.thresholdF1).padding(toLength: 8, withPad: " ", startingAt: 0)
                     + pct(r.openSetAccuracy))
             }
             let weakest = first.perClass.filter { $0.support > 0 }.sorted { ($0.recall ?? 0, $0.name) < ($1.recall ?? 0, $1.name) }
