@@ -54,4 +54,40 @@ print(json.dumps(out))
             #expect(refused.status == 2, "--qe \(bad)")
         }
     }
+
+    /// numpy's αDBA of the index's rows before (argv 1: a copy of the index) compared with cbr's (argv 2).
+    static let dbaReference = #"""
+import json, os, sys
+import h5py, numpy as np
+def rows(index):
+    m = json.load(open(os.path.join(index, "manifest.json")))
+    Y, ids = [], []
+    for s in m["shards"]:
+        with h5py.File(os.path.join(index, s["file"]), "r") as f:
+            Y.append(f["embeddings"][:].astype(np.float64)); ids += [x.decode() if isinstance(x, bytes) else x for x in f["ids"][:]]
+    return np.concatenate(Y), ids
+X, ids = rows(sys.argv[1])
+Z, ids2 = rows(sys.argv[2])
+n, alpha = int(sys.argv[3]), float(sys.argv[4])
+S = X @ X.T
+best = np.argsort(-S, axis=1)[:, :n]
+R = np.stack([sum(max(S[i, j], 0) ** alpha * X[j] for j in best[i]) for i in range(len(X))])
+R /= np.linalg.norm(R, axis=1, keepdims=True)
+print(json.dumps({"same_ids": ids == ids2, "error": float(np.max(np.abs(R - Z))), "moved": float(np.max(np.abs(X - Z)))}))
+"""#
+
+    @Test func databaseAugmentationEqualsNumpys() throws {
+        let (dataset, index) = try WhiteningTests.index()
+        let before = dataset.appendingPathComponent("before")
+        try FileManager.default.copyItem(at: index, to: before)
+        let run = try CLIRun.cbr(["index", "dba", "--index", index.path, "--neighbours", "3", "--alpha", "3"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let figures = try JSONSerialization.jsonObject(with: Data(TestData.runPython(Self.dbaReference, [before.path, index.path, "3", "3"]).utf8))
+            as? [String: Any] ?? [:]
+        #expect(figures["same_ids"] as? Bool == true)
+        #expect(try #require(figures["error"] as? Double) < 1e-4)
+        #expect(try #require(figures["moved"] as? Double) > 1e-2)
+        #expect(try CLIRun.cbr(["index", "info", "--index", index.path, "--verify"]).status == 0)
+        #expect(try CLIRun.cbr(["index", "dba", "--index", index.path, "--neighbours", "0"]).status == 2)
+    }
 }

@@ -77,4 +77,13 @@ extension Commands {
         try console.print("whitened (\(recipe.method.rawValue)): \(writer.manifest.rowCount) rows, d = \(before) → \(writer.manifest.dimension) "
             + "in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s; originals kept (whiten --drop deletes them)")
     }
+
+    /// `cbr index dba`: every row replaced by the weighted mean of its best neighbours (crash-safe rewrite).
+    public static func augmentIndex(_ index: URL, neighbours: Int, alpha: Float, threads: Int, console: Console) throws {
+        let writer = try IndexWriter.open(at: index)
+        let clock = Date()
+        let rows = try writer.augment(neighbours: neighbours, alpha: alpha, threads: threads)
+        try console.print("augmented \(rows) rows (each the weighted mean of its \(neighbours) best neighbours, α = \(alpha)) "
+            + "in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
+    }
 }

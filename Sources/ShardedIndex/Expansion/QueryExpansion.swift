@@ -26,8 +26,10 @@ public struct QueryExpansion: Sendable, Equatable, CustomStringConvertible {
 
     /// The expanded queries (`count × dimension`, L2-normalized) from the first search's `results`; `rows`
     /// fetches index rows by global number (float32, in the order asked).
+    /// Without `includingQueries` (database-side augmentation, where a row is its own first neighbour),
+    /// each result is the weighted mean of the neighbours alone (a row with none keeps its value).
     public func expand(_ queries: [Float], count: Int, dimension d: Int, results: SearchResults,
-                       rows fetch: ([Int]) throws -> [Float]) throws -> [Float] {
+                       includingQueries: Bool = true, rows fetch: ([Int]) throws -> [Float]) throws -> [Float] {
         var wanted: [Int] = []
         var weights: [Float] = []
         var owners: [Int] = []
@@ -42,10 +44,15 @@ public struct QueryExpansion: Sendable, Equatable, CustomStringConvertible {
         guard fetched.count == wanted.count * d else {
             throw IndexError.badInput("query expansion: \(fetched.count) values for \(wanted.count) rows of d = \(d)")
         }
-        var out = Array(queries[0..<(count * d)])
+        var out = includingQueries ? Array(queries[0..<(count * d)]) : [Float](repeating: 0, count: count * d)
         for (j, q) in owners.enumerated() {
             let w = weights[j]
             for i in 0..<d { out[q * d + i] += w * fetched[j * d + i] }
+        }
+        if !includingQueries {
+            for q in 0..<count where !out[(q * d)..<((q + 1) * d)].contains(where: { $0 != 0 }) {
+                out.replaceSubrange((q * d)..<((q + 1) * d), with: queries[(q * d)..<((q + 1) * d)])
+            }
         }
         out.withUnsafeMutableBufferPointer { _ = RowMath.normalizeRows($0, rows: count, dimension: d) }
         return out

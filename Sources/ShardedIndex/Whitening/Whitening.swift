@@ -1,5 +1,4 @@
 import Foundation
-import HDF5
 
 extension IndexWriter {
     /// Learns a projection from the index's live rows (`recipe`), rewrites every shard into the projected,
@@ -32,38 +31,10 @@ extension IndexWriter {
         var next = current
         next.dimension = D
         next.byClass = nil
-        var sums = PrototypeSums(dimension: D, classCount: current.classes.count)
-        var shards: [Manifest.Shard] = []
-        for (index, shard) in source.shards.enumerated() {
-            var pending = PendingShard(dimension: D, dtype: source.dtype, capacity: shard.rows)
-            let ids = try ShardFile.readIDs(ShardRef(directory, source, index))
-            var single = source
-            single.shards = [shard]
-            single.rowCount = shard.rows
-            let state = StreamState(directory: directory, manifest: single, verify: true)
-            let d = source.dimension
-            let step = max(1, min(4096, (16 << 20) / (d * source.dtype.byteWidth)))
-            var widened = [Float](repeating: 0, count: step * d)
-            try BlockStream.run(BlockPlan.make(single.shards, maxRows: step), maxRows: step, dimension: d,
-                                dtype: source.dtype, fill: { try state.fill($0, $1) }) { block in
-                let n = block.count
-                let projected: [Float]
-                switch block.rows {
-                case .float32(let rows): projected = projection.apply(rows, count: n)
-                case .float16(let rows):
-                    widened.withUnsafeMutableBufferPointer {
-                        HalfPrecision.widen(UnsafeBufferPointer(rebasing: rows[0..<(n * d)]), into: UnsafeMutableBufferPointer(rebasing: $0[0..<(n * d)]))
-                    }
-                    projected = projection.apply(widened, count: n)
-                }
-                projected.withUnsafeBufferPointer { rows in
-                    _ = pending.append(rows, range: 0..<n, labels: ArraySlice(block.labels), ids: ids[block.firstRow..<(block.firstRow + n)])
-                }
-            }
-            pending.withBlock { sums.add($0) }
-            shards.append(try pending.write(named: IndexPaths.shardName(next.nextShard), in: directory))
-            next.nextShard += 1
+        let (shards, nextShard, sums) = try rewriteShards(of: source, dimension: D, firstNumber: next.nextShard) { rows, n in
+            projection.apply(rows, count: n)
         }
+        next.nextShard = nextShard
         next.shards = shards
         let file = try ProjectionStore.write(projection, method: recipe.method.rawValue, generation: current.generation + 1, in: directory)
         next.projection = Manifest.Projection(file: file, method: recipe.method.rawValue,
