@@ -5,7 +5,7 @@ each gallery once, and evaluates every configuration (a copy of the index, white
   python3 Benchmarks/accuracy.py --cbr .build/release/cbr --work DIR [--set main|independent|small ...] [--out table.md]
 
 main: scikit-image's photos, matplotlib's sample photo and MATE's nature wallpapers (Debian mate-backgrounds);
-independent: other photos (Debian ukui-wallpapers and gnome-backgrounds), never used to choose options.
+independent: other photos (Debian ukui-wallpapers), never used to choose options.
 """
 import argparse, json, os, shutil, subprocess, sys, time
 
@@ -17,8 +17,7 @@ SETS = {
     "main": ["--photos", os.path.join(HOME, "photos"), "--exclude", "chessboard_GRAY|motorcycle_right",
              "--wheel", "matplotlib:matplotlib/mpl-data/sample_data", "--exclude", "logo2|Minduka",
              "--deb", "mate-backgrounds:backgrounds/mate/nature"],
-    "independent": ["--deb", "ukui-wallpapers:backgrounds", "--deb", "gnome-backgrounds:backgrounds/gnome",
-                    "--exclude=-d\\.|-dark|-night|-l\\.|_2\\."],
+    "independent": ["--deb", "ukui-wallpapers:backgrounds"],
 }
 # (label, whiten arguments or None)
 CONFIGS = [
