@@ -27,6 +27,8 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     @Option(help: "Name the N nearest indexed images behind each predicted class (CSV columns or JSONL fields; 0…\(Limits.explain.upperBound)).")
     public var explain = 0
     @OptionGroup public var headArguments: HeadArguments
+    @Option(help: "Query expansion: search again with each query plus its N best neighbours weighted by similarity^α (N[:α], α = 3 by default; one process only). Default: none.")
+    public var qe: QueryExpansion?
 
     public func validate() throws {
         try checkOption(searchBatch, "--search-batch", Limits.searchBatch)
@@ -38,7 +40,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
             try Commands.classify(inputs, index: URL(fileURLWithPath: index), model: embedding.modelURL, options: .init(
                 top: ranking.top, k: ranking.k, rule: aggregate, threshold: ranking.threshold,
                 batchSize: embedding.batch, searchBatch: searchBatch, threads: embedding.threads(for: Host.self),
-                decode: embedding.decode, route: route, filter: try filter.filter(), explain: explain),
+                decode: embedding.decode, route: route, filter: try filter.filter(), explain: explain, expansion: qe),
                 format: format, out: out, console: console, cluster: cluster, head: headArguments.head,
                 softmax: headArguments.softmax)
         }

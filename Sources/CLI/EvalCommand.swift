@@ -24,6 +24,8 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
     @OptionGroup public var filter: ClassFilterArguments
     @Option(help: "Score classes by this trained head (cbr head fit) instead of by retrieval.") public var head: String?
     @OptionGroup public var episodeArguments: EpisodeArguments
+    @Option(help: "Query expansion: search again with each query plus its N best neighbours weighted by similarity^α (N[:α], α = 3 by default; one process only). Default: none.")
+    public var qe: QueryExpansion?
 
     public func validate() throws {
         try checkOption(k, "--k", Limits.neighbours)
@@ -46,7 +48,7 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
             try Commands.evaluate(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                   rules: aggregate, k: k, targetPrecision: targetPrecision, json: json,
                                   batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
-                                  decode: embedding.decode, route: route, filter: try filter.filter(),
+                                  decode: embedding.decode, route: route, filter: try filter.filter(), expansion: qe,
                                   console: console, cluster: cluster, head: head)
         }
     }

@@ -12,6 +12,7 @@ extension PredictionWriter.Format: ExpressibleByArgument {}
 extension ScalarType: ExpressibleByArgument {}
 extension DecodeMode: ExpressibleByArgument {}
 extension Route: ExpressibleByArgument {}
+extension QueryExpansion: ExpressibleByArgument {}
 
 /// A usage error (exit code 2) unless `value` is within `range`; the message names the limit.
 public func checkOption(_ value: Int, _ option: String, _ range: ClosedRange<Int>) throws {

@@ -39,11 +39,16 @@ public final class Classifier {
         /// Indexed images reported behind each predicted class (`--explain N`): its best neighbours among
         /// the query's `k`. 0: none.
         public var explain: Int
+        /// α-weighted query expansion (`--qe N[:α]`; nil: none, the default): rules over index rows search
+        /// again with each query plus its best neighbours (one process only).
+        public var expansion: QueryExpansion?
 
         public init(top: Int = 5, k: Int = 50, rule: AggregationRule = .max, threshold: Float? = nil,
                     batchSize: Int = 32, searchBatch: Int = 1024,
                     threads: Int = ProcessInfo.processInfo.activeProcessorCount, decode: DecodeMode = .exact,
-                    route: Route? = nil, filter: ClassFilter = ClassFilter(), explain: Int = 0) {
+                    route: Route? = nil, filter: ClassFilter = ClassFilter(), explain: Int = 0,
+                    expansion: QueryExpansion? = nil) {
+            self.expansion = expansion
             self.decode = decode
             self.filter = filter
             self.explain = explain
@@ -72,6 +77,8 @@ public final class Classifier {
     private let prototypes: InMemoryRows?
     /// The removed classes and those the filter leaves out.
     public let mask: LabelMask
+    /// The index's whitening (`cbr index whiten`): every query goes through it before a search.
+    public let projection: Projection?
     /// The router and the number of classes routed per query, when `options.route` is set.
     public let routing: ResolvedRoute?
     /// The ids of explained rows, read shard by shard as explanations need them.
@@ -95,6 +102,9 @@ public final class Classifier {
         if options.explain > 0 && cluster.size > 1 {
             throw CLIError.usage("--explain needs one rank (it reads the ids of every rank's rows)")
         }
+        if options.expansion != nil, cluster.size > 1 {
+            throw PipelineError(file: index.path, reason: .unusable("query expansion (--qe) runs in one process only, not under cbr-mpi"))
+        }
         reader = try ShardedIndexReader.part(of: index, cluster: cluster, inMemory: nil, inMemoryLimit: Self.inMemoryLimit)
         self.cluster = cluster
         self.index = index
@@ -102,6 +112,7 @@ public final class Classifier {
         self.options = options
         model = try EmbeddingModel.forIndex(reader.manifest, index: index, explicit: explicit)
         classes = ClassTable(reader.manifest.classes.filter { !$0.removed }.map { ($0.id, $0.name) })
+        projection = try Projection.of(reader.manifest, in: index)
         let mask = try options.filter.mask(for: reader.manifest)
         self.mask = mask
         if let route = options.route {
@@ -141,15 +152,17 @@ public final class Classifier {
     /// rule used them or `keepRows` asked for them (rank 0 only).
     private func rankAndRows(_ embeddings: [Float], count: Int, rules: [AggregationRule], top: Int,
                              keepRows: Bool) throws -> (rankings: [[[ClassScore]]], rows: SearchResults?) {
+        let embeddings = project(embeddings)
         if let head {
             // The head scores the classes; the rows are searched only to explain its answers.
-            let rows = keepRows ? try search(embeddings, k: options.k, mask: mask, rows: true, prototypes: false).rows : nil
+            let rows = keepRows ? try searchProjected(embeddings, k: options.k, mask: mask, rows: true, prototypes: false).rows : nil
             guard cluster.isRoot else { return (rules.map { _ in [] }, nil) }
             return (rules.map { _ in head.rank(embeddings, count: count, top: top) }, rows)
         }
         // Every rank makes the same collective calls: the rules are the same everywhere.
-        let found = try search(embeddings, k: options.k, mask: mask, rows: keepRows || rules.contains { !$0.usesPrototypes },
-                               prototypes: rules.contains { $0.usesPrototypes })
+        let found = try searchProjected(embeddings, k: options.k, mask: mask,
+                                        rows: keepRows || rules.contains { !$0.usesPrototypes },
+                                        prototypes: rules.contains { $0.usesPrototypes })
         guard cluster.isRoot else { return (rules.map { _ in [] }, nil) }
         let rankings = rules.map { rule in
             let results = (rule.usesPrototypes ? found.prototypes : found.rows) ?? SearchResults(queryCount: 0, k: options.k)
@@ -158,17 +171,41 @@ public final class Classifier {
         return (rankings, found.rows)
     }
 
-    /// The `k` best index rows (when `rows`) and class prototypes (when `prototypes`) of each query, rows of
-    /// the classes in `mask` skipped. On a cluster: collective; the merged lists are rank 0's.
+    /// The `k` best index rows (when `rows`) and class prototypes (when `prototypes`) of each query (the
+    /// network's embeddings: the index's whitening, if any, is applied here), rows of the classes in `mask`
+    /// skipped; with `options.expansion`, the rows of a second search with the expanded queries. On a cluster:
+    /// collective; the merged lists are rank 0's.
     public func search(_ embeddings: [Float], k: Int, mask: LabelMask, rows: Bool, prototypes: Bool) throws
+        -> (rows: SearchResults?, prototypes: SearchResults?) {
+        try searchProjected(project(embeddings), k: k, mask: mask, rows: rows, prototypes: prototypes)
+    }
+
+    /// Embeddings in the index's space: through its whitening when it has one.
+    private func project(_ embeddings: [Float]) -> [Float] {
+        guard let projection else { return embeddings }
+        return projection.apply(embeddings, count: embeddings.count / max(1, projection.inputDimension))
+    }
+
+    /// `search` of embeddings already in the index's space.
+    private func searchProjected(_ embeddings: [Float], k: Int, mask: LabelMask, rows: Bool, prototypes: Bool) throws
         -> (rows: SearchResults?, prototypes: SearchResults?) {
         let search = SearchOptions(k: k, threads: options.threads, mask: mask)
         var found: (rows: SearchResults?, prototypes: SearchResults?) = (nil, nil)
         if rows {
-            let partial = try routing?.search(embeddings, in: reader, options: search)
-                ?? ExactSearch.search(queries: embeddings, in: reader, options: search)
-            found.rows = try SearchGather.merged(partial, cluster: cluster, rowCount: manifest.rowCount,
-                                                 classCount: manifest.classes.count)
+            func searchRows(_ queries: [Float]) throws -> SearchResults {
+                let partial = try routing?.search(queries, in: reader, options: search)
+                    ?? ExactSearch.search(queries: queries, in: reader, options: search)
+                return try SearchGather.merged(partial, cluster: cluster, rowCount: manifest.rowCount,
+                                               classCount: manifest.classes.count)
+            }
+            var results = try searchRows(embeddings)
+            if let expansion = options.expansion {
+                let expanded = try expansion.expand(embeddings, count: embeddings.count / manifest.dimension,
+                                                    dimension: manifest.dimension, results: results,
+                                                    rows: { try reader.rows(at: $0) })
+                results = try searchRows(expanded)
+            }
+            found.rows = results
         }
         if prototypes && cluster.isRoot {
             guard let centres = self.prototypes else { throw PipelineError(file: index.path, reason: .prototypesNotLoaded) }
@@ -223,7 +260,7 @@ public final class Classifier {
         var failures = 0
         let queries = SearchQueries(cluster: cluster, embedder: model.embedder(batchSize: options.batchSize, threads: options.threads,
                                                                                decode: options.decode),
-                                    searchBatch: options.searchBatch, dimension: manifest.dimension)
+                                    searchBatch: options.searchBatch, dimension: manifest.embeddingDimension)
         try queries.run(files.map(\.url), failure: { index, error in
             // A failed image is reported at once; its neighbours' results follow at the end of the search batch.
             failures += 1

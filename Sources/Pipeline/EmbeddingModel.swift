@@ -44,8 +44,8 @@ public struct EmbeddingModel: Sendable {
                 model: "\(identity.name) \(identity.checksum)", recorded: "\(recorded.name) \(recorded.checksum)",
                 recordedPath: recorded.path))
         }
-        guard manifest.dimension == dimension else {
-            throw PipelineError(file: index.path, reason: .dimensionMismatch(index: manifest.dimension, model: dimension))
+        guard manifest.embeddingDimension == dimension else {
+            throw PipelineError(file: index.path, reason: .dimensionMismatch(index: manifest.embeddingDimension, model: dimension))
         }
     }
 

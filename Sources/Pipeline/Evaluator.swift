@@ -59,7 +59,7 @@ public enum Evaluator {
             var lines = ["\(first.queries) queries (\(first.known) of indexed classes, \(first.distractors) distractors), "
                 + "k = \(first.k), \(failures.count) failed, \(String(format: "%.1f", seconds)) s"
                 + (route.map { ", routed search: \($0)" } ?? ""),
-                         "rule        top-1   top-5   GAP     threshold  precision  recall  open-set"]
+                         "rule        top-1   top-5   GAP     threshold  precision  recall  F1      open-set"]
             for r in reports {
                 func pct(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
                 lines.append(r.rule.padding(toLength: 11, withPad: " ", startingAt: 0)
@@ -67,6 +67,7 @@ public enum Evaluator {
                     + (r.threshold.map { String(format: "%.4f", $0) } ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0)
                     + pct(r.thresholdPrecision).padding(toLength: 11, withPad: " ", startingAt: 0)
                     + pct(r.thresholdRecall).padding(toLength: 8, withPad: " ", startingAt: 0)
+                    + pct(r.thresholdF1).padding(toLength: 8, withPad: " ", startingAt: 0)
                     + pct(r.openSetAccuracy))
             }
             let weakest = first.perClass.filter { $0.support > 0 }.sorted { ($0.recall ?? 0, $0.name) < ($1.recall ?? 0, $1.name) }
@@ -83,7 +84,7 @@ public enum Evaluator {
     /// every rank's the images it failed to decode (the other ranks' reports are empty).
     public static func run(_ dataset: Dataset, index: URL, model: URL?, rules: [AggregationRule], k: Int,
                            targetPrecision: Double?, batchSize: Int, threads: Int, decode: DecodeMode = .exact,
-                           route: Route? = nil, filter: ClassFilter = ClassFilter(),
+                           route: Route? = nil, filter: ClassFilter = ClassFilter(), expansion: QueryExpansion? = nil,
                            searchBatch: Int = Classifier.Options().searchBatch,
                            cluster: any Cluster = SingleProcess(),
                            progress: Bool = isatty(STDERR_FILENO) == 1, head: String? = nil) throws -> Result {
@@ -92,7 +93,7 @@ public enum Evaluator {
         let rules = head != nil || rules.isEmpty ? [.max] : rules
         let classifier = try Classifier(index: index, model: model, options: .init(
             top: 5, k: k, rule: rules[0], batchSize: batchSize, searchBatch: searchBatch, threads: threads,
-            decode: decode, route: route, filter: filter),
+            decode: decode, route: route, filter: filter, expansion: expansion),
             prototypes: rules.contains { $0.usesPrototypes }, cluster: cluster)
         if let head { try classifier.useHead(head) }
         let truths = dataset.classNames.map { classifier.classes.id(of: $0) }
@@ -102,7 +103,7 @@ public enum Evaluator {
         let meter = ProgressLine(total: items.count, label: "evaluating", enabled: progress && cluster.isRoot)
         let queries = SearchQueries(cluster: cluster, embedder: classifier.model.embedder(batchSize: batchSize, threads: threads,
                                                                                           decode: decode),
-                                    searchBatch: searchBatch, dimension: classifier.manifest.dimension)
+                                    searchBatch: searchBatch, dimension: classifier.manifest.embeddingDimension)
         try queries.run(items.map(\.file.url), failure: { index, error in
             failed.append((index, Dataset.Problem(path: items[index].path, error: error)))
         }) { batch in

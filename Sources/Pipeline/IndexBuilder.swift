@@ -85,6 +85,8 @@ public enum IndexBuilder {
         let shards = try DetachedShardWriter(directory: index, dimension: plan.manifest.dimension, dtype: plan.manifest.dtype,
                                              classCount: plan.manifest.classes.count, rowsPerShard: plan.header.rowsPerShard,
                                              first: plan.manifest.nextShard + cluster.rank, stride: cluster.size)
+        // A whitened index stores rows projected by its projection (`cbr index whiten`): new rows go through it.
+        let projection = try Projection.of(plan.manifest, in: index)
         let collector = opened.map {
             BuildShardCollector(writer: $0.writer, cluster: cluster, work: plan.work.lazy.map { dataset.items[$0].key })
         }
@@ -111,7 +113,8 @@ public enum IndexBuilder {
             }
             tally.failed += batch.failures.count
             if batch.count > 0 {
-                try batch.embeddings.withUnsafeBufferPointer { rows in
+                let embeddings = projection?.apply(batch.embeddings, count: batch.count) ?? batch.embeddings
+                try embeddings.withUnsafeBufferPointer { rows in
                     try deliver(shards.append(rows: rows, classIDs: batch.indices.map { plan.labels[mine[$0]] },
                                               ids: batch.indices.map { item($0).key }))
                 }

@@ -19,6 +19,9 @@ enum IndexPaths {
     /// The generation in a class-ranges name `classes-NNNNNN.h5`, or nil for any other name.
     static func classRangesNumber(_ name: String) -> Int? { number(name, prefix: "classes-", suffix: ".h5") }
 
+    /// The generation in a projection name `projection-NNNNNN.h5`, or nil for any other name.
+    static func projectionNumber(_ name: String) -> Int? { number(name, prefix: "projection-", suffix: ".h5") }
+
     /// The decimal number between `prefix` and `suffix` (at least six digits), or nil.
     private static func number(_ name: String, prefix: String, suffix: String) -> Int? {
         guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else { return nil }
@@ -68,7 +71,7 @@ enum IndexPaths {
     /// Whether `name` at the index root is one the writer creates and may delete as a leftover.
     static func isWriterTopName(_ name: String) -> Bool {
         let base = name.hasSuffix(".partial") ? String(name.dropLast(".partial".count)) : name
-        return prototypesNumber(base) != nil || classRangesNumber(base) != nil || name == ".\(Manifest.fileName).tmp"
+        return prototypesNumber(base) != nil || classRangesNumber(base) != nil || projectionNumber(base) != nil || name == ".\(Manifest.fileName).tmp"
     }
 
     /// Unlinks the files of the index the manifest does not list, among the names the writer creates.
@@ -90,7 +93,8 @@ enum IndexPaths {
 
     /// Unlinks `file`, a path a (validated) manifest listed, when it still has one of the writer's names.
     static func removeListed(_ file: String, in directory: URL) {
-        guard shardNumber(file) != nil || prototypesNumber(file) != nil || classRangesNumber(file) != nil else { return }
+        guard shardNumber(file) != nil || prototypesNumber(file) != nil || classRangesNumber(file) != nil
+                || projectionNumber(file) != nil else { return }
         removeFile(directory.appendingPathComponent(file))
     }
 
@@ -104,6 +108,10 @@ enum IndexPaths {
 }
 
 extension Manifest {
-    /// Every file this manifest lists: its shards, its prototypes file and its class-ranges file.
-    var listedFiles: Set<String> { Set(shards.map(\.file) + [prototypes?.file, byClass?.file].compactMap { $0 }) }
+    /// Every file this manifest lists: its shards, its prototypes file, its class-ranges file, and its
+    /// projection file with the unprojected shards it keeps.
+    var listedFiles: Set<String> {
+        Set(shards.map(\.file) + [prototypes?.file, byClass?.file, projection?.file].compactMap { $0 }
+            + (projection?.raw?.map(\.file) ?? []))
+    }
 }

@@ -65,6 +65,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// The class-contiguous layout written by `compactByClass` (absent otherwise); shards added since are
     /// not covered and are read whole by a routed search (docs/routing.md).
     public var byClass: ClassLayout?
+    /// The whitening the rows were projected by (`cbr index whiten`; absent otherwise): queries are projected
+    /// the same way before a search, and `dimension` is then the projection's output (docs/accuracy.md).
+    public var projection: Projection?
 
     public init(dimension: Int, dtype: ScalarType, model: Model?) {
         format = Self.formatName
@@ -79,7 +82,11 @@ public struct Manifest: Codable, Sendable, Equatable {
         nextShard = 0
         prototypes = nil
         byClass = nil
+        projection = nil
     }
+
+    /// The dimension of the embeddings the model makes: the projection's input, else the rows'.
+    public var embeddingDimension: Int { projection?.inputDimension ?? dimension }
 
     /// Rows whose class is not removed.
     public var liveRowCount: Int { classes.reduce(0) { $0 + ($1.removed ? 0 : $1.rows) } }

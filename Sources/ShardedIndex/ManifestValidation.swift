@@ -44,6 +44,7 @@ extension Manifest {
         guard classRows == total else { throw fail("the classes hold \(classRows) rows, the shards \(total)") }
         if let prototypes { try validate(prototypes, files, fail) }
         if let byClass { try byClass.validate(shardFiles: files, generation: generation, fail) }
+        if let projection { try projection.validate(self, shardFiles: files, fail) }
     }
 
     private func validate(_ prototypes: Prototypes, _ shardFiles: Set<String>, _ fail: (String) -> IndexError) throws {

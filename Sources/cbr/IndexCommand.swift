@@ -7,7 +7,7 @@ struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
         abstract: "Create, inspect and maintain a sharded embedding index (see docs/FORMAT.md).",
-        subcommands: [IndexBuild<LocalHost>.self, IndexAdd<LocalHost>.self, IndexImport.self, IndexInfo.self, IndexRemove.self, IndexCompact.self]
+        subcommands: [IndexBuild<LocalHost>.self, IndexAdd<LocalHost>.self, IndexImport.self, IndexInfo.self, IndexRemove.self, IndexCompact.self, IndexWhiten.self, IndexDBA.self]
     )
 }
 

@@ -43,10 +43,12 @@ extension Commands {
     public static func evaluate(_ dataset: Dataset, index: URL, model: URL?, rules: String,
                                 k: Int, targetPrecision: Double?, json: Bool, batchSize: Int, threads: Int,
                                 decode: DecodeMode = .exact, route: Route? = nil, filter: ClassFilter = ClassFilter(),
-                                console: Console, cluster: any Cluster = SingleProcess(), head: String? = nil) throws {
+                                expansion: QueryExpansion? = nil, console: Console,
+                                cluster: any Cluster = SingleProcess(), head: String? = nil) throws {
         let result = try Evaluator.run(dataset, index: index, model: model, rules: try aggregationRules(rules),
                                        k: k, targetPrecision: targetPrecision, batchSize: batchSize, threads: threads,
-                                       decode: decode, route: route, filter: filter, cluster: cluster, head: head)
+                                       decode: decode, route: route, filter: filter, expansion: expansion,
+                                       cluster: cluster, head: head)
         try report(result.ownFailures, on: console)
         if cluster.isRoot { try console.print(json ? result.json : result.summary) }
     }

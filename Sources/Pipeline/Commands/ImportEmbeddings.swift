@@ -42,6 +42,10 @@ extension Commands {
         let d = source.dimension
         let shardLimit = options.shardRows.map { $0 * d * options.dtype.byteWidth } ?? IndexWriter.defaultShardSizeLimit
         let writer = try IndexWriter.openOrCreate(at: directory, dimension: d, dtype: options.dtype, shardSizeLimit: shardLimit)
+        // Rows of a whitened index are projected ones; external rows are not (whiten a fresh index instead).
+        if writer.manifest.projection != nil {
+            throw CLIError.input(path: directory.path, reason: "is whitened (index whiten): import into a fresh index, then whiten it")
+        }
         let committed = exists ? try writer.committedIDs() : []
         let start = Date()
         let meter = ProgressLine(total: source.count, label: "importing", unit: "rows")

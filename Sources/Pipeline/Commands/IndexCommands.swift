@@ -28,6 +28,10 @@ extension Commands {
             "classes: \(m.classes.count) (\(removed.count) removed, \(removed.reduce(0) { $0 + $1.rows }) rows awaiting compact)",
             "model: " + (m.model.map { "\($0.name) \($0.checksum)" } ?? "none"),
             "prototypes: " + (m.prototypes.map { "\($0.file), covers \($0.shards.count) of \(m.shards.count) shards" } ?? "none"),
+            "projection: " + (m.projection.map { p in
+                "\(p.method) \(p.inputDimension) → \(m.dimension) (shrinkage \(p.shrinkage), ridge \(p.ridge)), \(p.file), "
+                    + (p.raw.map { "original rows kept in \($0.count) shards (whiten --drop deletes them)" } ?? "original rows dropped")
+            } ?? "none"),
         ]
         if verify {
             try reader.verify()
@@ -77,6 +81,32 @@ extension Commands {
         let before = writer.manifest.rowCount
         if byClass { try writer.compactByClass() } else { try writer.compact() }
         try console.print("compacted\(byClass ? " by class" : ""): \(before) → \(writer.manifest.rowCount) rows in \(writer.manifest.shards.count) shards")
+    }
+
+    /// `cbr index whiten`: a projection learned from the index's rows and every shard rewritten through it;
+    /// with `drop`, the original rows a whitening kept are deleted instead.
+    public static func whitenIndex(_ index: URL, recipe: WhiteningRecipe, drop: Bool, console: Console) throws {
+        let writer = try IndexWriter.open(at: index)
+        if drop {
+            let kept = writer.manifest.projection?.raw?.count ?? 0
+            try writer.dropOriginals()
+            try console.print(kept > 0 ? "dropped the original rows (\(kept) shards)" : "no original rows kept: nothing to drop")
+            return
+        }
+        let clock = Date()
+        let before = writer.manifest.embeddingDimension
+        try writer.whiten(recipe)
+        try console.print("whitened (\(recipe.method.rawValue)): \(writer.manifest.rowCount) rows, d = \(before) → \(writer.manifest.dimension) "
+            + "in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s; originals kept (whiten --drop deletes them)")
+    }
+
+    /// `cbr index dba`: every row replaced by the weighted mean of its best neighbours (crash-safe rewrite).
+    public static func augmentIndex(_ index: URL, neighbours: Int, alpha: Float, threads: Int, console: Console) throws {
+        let writer = try IndexWriter.open(at: index)
+        let clock = Date()
+        let rows = try writer.augment(neighbours: neighbours, alpha: alpha, threads: threads)
+        try console.print("augmented \(rows) rows (each the weighted mean of its \(neighbours) best neighbours, α = \(alpha)) "
+            + "in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
     }
 }
 

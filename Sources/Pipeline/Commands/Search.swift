@@ -22,23 +22,27 @@ extension Commands {
         let reader = try ShardedIndexReader.part(of: index, cluster: cluster, inMemory: inMemory,
                                                  inMemoryLimit: Classifier.inMemoryLimit, verifyChecksums: verify)
         let source = try EmbeddingSources.open(queries, dataset: dataset, defaults: ["embeddings", "queries", "test"])
-        guard source.dimension == reader.dimension else {
-            throw IndexError.dimensionMismatch(URL(fileURLWithPath: source.path), expected: reader.dimension, found: source.dimension)
+        // A whitened index takes queries of the model's dimension and projects them (`cbr index whiten`).
+        let projection = try Projection.of(reader.manifest, in: index)
+        guard source.dimension == reader.manifest.embeddingDimension else {
+            throw IndexError.dimensionMismatch(URL(fileURLWithPath: source.path), expected: reader.manifest.embeddingDimension,
+                                               found: source.dimension)
         }
         let d = source.dimension
         guard source.count * d <= Limits.valuesInMemory else {
             throw CLIError.input(path: source.path, reason: "\(source.count) × \(d) queries exceed the \(Limits.valuesInMemory) "
                 + "values searched at once (split the file)")
         }
-        let matrix = try source.rows(0..<source.count)
-        if let row = EmbeddingSources.firstNonFiniteRow(matrix, first: 0, dimension: d) {
+        let raw = try source.rows(0..<source.count)
+        if let row = EmbeddingSources.firstNonFiniteRow(raw, first: 0, dimension: d) {
             throw CLIError.input(path: source.path, reason: "query \(row) holds a NaN or an infinity")
         }
         let unnormalized = (0..<source.count).filter { q in
-            let norm = matrix[(q * d)..<((q + 1) * d)].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let norm = raw[(q * d)..<((q + 1) * d)].reduce(0) { $0 + $1 * $1 }.squareRoot()
             return abs(norm - 1) > 1e-3
         }.count
         if unnormalized > 0, cluster.isRoot { try console.note("\(unnormalized) of \(source.count) queries were not unit length and were normalized") }
+        let matrix = projection?.apply(raw, count: source.count) ?? raw
         let options = SearchOptions(k: k, blockRows: blockRows, threads: threads, normalizeQueries: true,
                                     mask: try filter.mask(for: reader.manifest))
         let routing = try route.map {

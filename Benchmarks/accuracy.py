@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""The accuracy table of docs/accuracy.md: builds the open-set evaluation sets (scripts/openset-eval), indexes
+each gallery once, and evaluates every configuration (a copy of the index, whitened or not) with `cbr eval`.
+
+  python3 Benchmarks/accuracy.py --cbr .build/release/cbr --work DIR [--set main|independent|small ...] [--out table.md]
+
+main: scikit-image's photos, matplotlib's sample photo and MATE's nature wallpapers (Debian mate-backgrounds);
+independent: other photos (Debian ukui-wallpapers), never used to choose options.
+"""
+import argparse, json, os, shutil, subprocess, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "..", "scripts", "openset-eval")
+HOME = os.environ.get("CBR_HOME") or os.path.join(HERE, "..", ".cache")
+SETS = {
+    "small": ["--photos", os.path.join(HOME, "photos"), "--exclude", "chessboard_GRAY|motorcycle_right", "--gallery", "2", "--queries", "3"],
+    "main": ["--photos", os.path.join(HOME, "photos"), "--exclude", "chessboard_GRAY|motorcycle_right",
+             "--wheel", "matplotlib:matplotlib/mpl-data/sample_data", "--exclude", "logo2|Minduka",
+             "--deb", "mate-backgrounds:backgrounds/mate/nature"],
+    "independent": ["--deb", "ukui-wallpapers:backgrounds"],
+}
+# (label, whiten arguments or None)
+CONFIGS = [
+    ("none (today)", None),
+    ("pca s=0.5", ["--method", "pca", "--shrinkage", "0.5"]),
+    ("pca s=0.25", ["--method", "pca", "--shrinkage", "0.25"]),
+    ("pca s=0.5 D=64", ["--method", "pca", "--shrinkage", "0.5", "--dims", "64"]),
+    ("learned", ["--method", "learned"]),
+    ("learned D=64", ["--method", "learned", "--dims", "64"]),
+    ("learned ridge=1", ["--method", "learned", "--ridge", "1"]),
+]
+
+
+def run(args, **kw):
+    r = subprocess.run(args, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        sys.exit("failed: %s\n%s" % (" ".join(args), r.stderr))
+    return r.stdout
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--cbr", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--set", action="append")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rules", default="max,mean")
+    p.add_argument("--qe", action="append", default=[], help="extra eval runs with --qe VALUE on the unwhitened index")
+    p.add_argument("--out")
+    a = p.parse_args()
+    rows = []
+    for name in a.set or ["main", "independent"]:
+        root = os.path.join(a.work, name)
+        if not os.path.exists(os.path.join(root, "set.json")):
+            shutil.rmtree(root, ignore_errors=True)
+            run([sys.executable, SCRIPT, "--out", root, "--seed", str(a.seed)] + SETS[name])
+        info = json.load(open(os.path.join(root, "set.json")))
+        base = os.path.join(a.work, name + "-index")
+        if not os.path.exists(base):
+            t = time.time()
+            run([a.cbr, "index", "build", os.path.join(root, "gallery"), "--index", base])
+            info["build_s"] = time.time() - t
+        configs = CONFIGS + [("qe " + q, ["qe", q]) for q in a.qe]
+        for label, whiten in configs:
+            index = base
+            extra = []
+            if whiten and whiten[0] == "qe":
+                extra = ["--qe", whiten[1]]
+            elif whiten:
+                index = base + "-w"
+                shutil.rmtree(index, ignore_errors=True)
+                shutil.copytree(base, index)
+                run([a.cbr, "index", "whiten", "--index", index] + whiten)
+                run([a.cbr, "index", "whiten", "--index", index, "--drop"])
+            size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(index) for f in fs)
+            t = time.time()
+            out = run([a.cbr, "eval", os.path.join(root, "query"), "--index", index, "--aggregate", a.rules, "--json"] + extra)
+            seconds = time.time() - t
+            for r in json.loads(out)["reports"]:
+                rows.append((name, label, r["rule"], r["top1"], r["top5"], r["gap"], r.get("thresholdF1") or 0,
+                             r["queries"], r["distractors"], size, r["queries"] / seconds))
+                print("%-12s %-18s %-5s top1 %.3f top5 %.3f GAP %.3f F1 %.3f" % rows[-1][:7], flush=True)
+    table = ["| set | configuration | rule | top-1 | top-5 | GAP | open-set F1 | queries (distractors) | index KiB | queries/s (eval, incl. embedding) |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        table.append("| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %d (%d) | %d | %.1f |" % (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] // 1024, r[10]))
+    text = "\n".join(table)
+    print(text)
+    if a.out:
+        open(a.out, "w").write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
