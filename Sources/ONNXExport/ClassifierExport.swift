@@ -21,9 +21,11 @@ public enum ClassifierExport {
         // The preprocessor's `(x − mean) / std`, as the model file records it.
         let normalization = (mean: Float(ModelFile.normalizationMean), std: Float(ModelFile.normalizationStd))
         let manifest = reader.manifest
-        guard manifest.dimension == model.featureDimension else {
+        let transform = try QueryTransform.of(reader)
+        let expected = transform.inputDimension(index: manifest.dimension)
+        guard expected == model.featureDimension else {
             throw ExportError(file: reader.directory.path, reason: .modelMismatch(
-                "the index has d = \(manifest.dimension), the model's embeddings d = \(model.featureDimension)"))
+                "the index takes d = \(expected), the model's embeddings d = \(model.featureDimension)"))
         }
         let rows = try ExportedRows(reader)
         let classCount = rows.classes.count
@@ -34,7 +36,7 @@ public enum ClassifierExport {
         let features = graph.features(model, input: input)
         let embeddings = graph.l2Normalized(features)
         graph.node("Identity", [embeddings], named: [outputNames.embeddings])
-        let query = QueryTransform.none.apply(embeddings, in: &graph)
+        let query = transform.apply(embeddings, in: &graph)
         let scores: String
         let retrievalRows: Int
         switch options.aggregation {
@@ -61,7 +63,7 @@ public enum ClassifierExport {
                 shorterSide: shorter, crop: "centre \(size)×\(size) at ((W − \(size)) div 2, (H − \(size)) div 2)",
                 mean: normalization.mean, std: normalization.std),
             embedding: "pooled head features, L2-normalized, d = \(model.featureDimension)",
-            queryTransform: QueryTransform.none.rawValue, aggregation: options.aggregation, weights: options.weightType,
+            queryTransform: transform.name, aggregation: options.aggregation, weights: options.weightType,
             top: k, classes: classCount, retrievalRows: retrievalRows,
             index: .init(path: reader.directory.path, generation: manifest.generation, rows: manifest.rowCount,
                          dimension: manifest.dimension, dtype: manifest.dtype.rawValue,

@@ -192,16 +192,16 @@ public final class Classifier {
         let search = SearchOptions(k: k, threads: options.threads, mask: mask)
         var found: (rows: SearchResults?, prototypes: SearchResults?) = (nil, nil)
         if rows {
-            func searchRows(_ queries: [Float]) throws -> SearchResults {
+            func searchRows(_ queries: [Float]) throws -> SearchResults? {
                 let partial = try routing?.search(queries, in: reader, options: search)
                     ?? ExactSearch.search(queries: queries, in: reader, options: search)
                 return try SearchGather.merged(partial, cluster: cluster, rowCount: manifest.rowCount,
                                                classCount: manifest.classes.count)
             }
             var results = try searchRows(embeddings)
-            if let expansion = options.expansion {
+            if let expansion = options.expansion, let first = results {
                 let expanded = try expansion.expand(embeddings, count: embeddings.count / manifest.dimension,
-                                                    dimension: manifest.dimension, results: results,
+                                                    dimension: manifest.dimension, results: first,
                                                     rows: { try reader.rows(at: $0) })
                 results = try searchRows(expanded)
             }

@@ -185,6 +185,21 @@ func classify(_ queries: URL, index: URL, _ extra: [String] = []) throws -> [Str
         #expect(info.stdout.contains("output:      top_classes: int64 [N, 5]"))
     }
 
+    @Test func whitenedIndexExportsItsProjection() throws {
+        let root = try Shared.dataset.get(), queries = try Shared.queries.get()
+        let index = root.appendingPathComponent("index-whitened")
+        try FileManager.default.copyItem(at: try Shared.varied.get(), to: index)
+        let whiten = try CLIRun.cbr(["index", "whiten", "--index", index.path, "--method", "pca", "--dims", "32",
+                                     "--shrinkage", "0.25"])
+        #expect(whiten.status == 0, "\(whiten.stderr)")
+        let model = try export(index)
+        let ort = try ORTAnswers.run(model: model, queries: queries)
+        _ = try expectAgreement(ort, try classify(root.appendingPathComponent("query"), index: index), tolerance: 1e-4,
+                                classCount: try AugmentedPhotos.classNames().count)
+        let info = try CLIRun.cbr(["export", "--info", model.path])
+        #expect(info.stdout.contains("whitening 1280 -> 32"), "\(info.stdout)")
+    }
+
     @Test func oneRowPerClassAgreesWithClassify() throws {
         let index = try Shared.single.get(), queries = try Shared.queries.get()
         let ort = try ORTAnswers.run(model: try export(index, ["--top", "3"]), queries: queries)
