@@ -23,10 +23,7 @@ public struct ClassFilter: Sendable, Hashable {
         var isDirectory: ObjCBool = false
         let list: [Substring]
         if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), !isDirectory.boolValue {
-            guard let data = FileManager.default.contents(atPath: argument), data.count <= Self.maxFileBytes else {
-                throw CLIError.input(path: argument, reason: "cannot read the class list (\(option); at most \(Self.maxFileBytes >> 20) MB)")
-            }
-            list = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            list = try SmallFile.lines(argument, limit: Self.maxFileBytes, what: "class list (\(option))").map { Substring($0) }
         } else {
             list = argument.split(separator: ",")
         }

@@ -29,19 +29,28 @@ struct IndexInfo: ParsableCommand {
 struct IndexRemove: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove",
-        abstract: "Remove classes: searches skip their rows at once; `compact` reclaims the space.")
+        abstract: "Remove classes (masked at once; `compact` reclaims the space) or single images (their shards rewritten at once).")
 
     @Option(name: .customLong("class"), help: "A class name to remove (repeatable).") var names: [String] = []
+    @Option(name: .customLong("image"), help: "An image to remove, by its id as `index info --list` prints it: the path it was indexed under (repeatable).")
+    var images: [String] = []
+    @Option(help: "Remove the images whose ids this file lists, one per line.") var fromFile: String?
     @Flag(help: "Remove every pseudo-labelled row (index add --pseudo-label); shards holding them are rewritten.") var pseudo = false
     @OptionGroup var location: IndexLocation
 
     func validate() throws {
-        guard !names.isEmpty || pseudo else { throw ValidationError("give at least one --class NAME, or --pseudo") }
+        guard !names.isEmpty || !images.isEmpty || fromFile != nil || pseudo else {
+            throw ValidationError("give at least one --class NAME, --image ID, --from-file FILE or --pseudo")
+        }
     }
 
     func run() throws {
         try runCommand { console in
             if !names.isEmpty { try Commands.removeClasses(names, index: location.url, console: console) }
+            if !images.isEmpty || fromFile != nil {
+                let ids = try images + (fromFile.map(Commands.idList) ?? [])
+                try Commands.removeImages(ids, index: location.url, console: console)
+            }
             if pseudo { try Commands.removePseudoLabels(index: location.url, console: console) }
         }
     }

@@ -156,3 +156,34 @@ extension ExplainReportTests {
         for row in rows { #expect(row[1].hasPrefix(row[2] + "/"), "\(row)") }
     }
 }
+
+extension ExplainReportTests {
+    @Test func removingSingleImagesDropsExactlyThoseRows() throws {
+        let (root, shared) = try Self.shared.get()
+        let index = root.appendingPathComponent("index-remove-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: shared, to: index)
+        let before = try ShardedIndexReader(directory: index)
+        let ids = try before.allIDs()
+        let (first, second) = (try #require(ids.first), try #require(ids.last))
+        let list = root.appendingPathComponent("remove-\(UUID().uuidString).txt")
+        try "\(second)\r\n\n".write(to: list, atomically: true, encoding: .utf8)
+        let run = try CLIRun.cbr(["index", "remove", "--index", index.path, "--image", first, "--image", "no/such.jpg",
+                                  "--from-file", list.path])
+        // The unknown id is a failure naming it; the two others are removed.
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("no/such.jpg: no such image in the index"), "\(run.stderr)")
+        #expect(run.stdout.contains("removed 2 images"), "\(run.stdout)")
+        let after = try ShardedIndexReader(directory: index)
+        #expect(after.rowCount == before.rowCount - 2)
+        #expect(try after.allIDs() == ids.filter { $0 != first && $0 != second })
+        #expect(after.manifest.liveRowCount == before.manifest.liveRowCount - 2)
+        let verify = try CLIRun.cbr(["index", "info", "--index", index.path, "--verify"])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        // A list that is not a regular file is refused at once (a FIFO would block a plain read).
+        let fifo = root.appendingPathComponent("fifo-\(UUID().uuidString)")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let blocked = try CLIRun.cbr(["index", "remove", "--index", index.path, "--from-file", fifo.path])
+        #expect(blocked.status == 2)
+        #expect(blocked.stderr.contains("not a regular file"), "\(blocked.stderr)")
+    }
+}

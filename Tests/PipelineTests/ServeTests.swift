@@ -116,7 +116,8 @@ import TestSupport
         for (name, reply, status, reason) in cases {
             #expect(reply.status == status, "\(name): \(reply.status) \(reply.text)")
             if !reason.isEmpty {
-                #expect((reply.json?["error"] as? String ?? "").contains(reason), "\(name): \(reply.text)")
+                let message = reply.json?["error"] as? String ?? ""
+                #expect(message.contains(reason), "\(name): \(reply.text)")
                 #expect(!reply.text.contains("\n"), "\(name): one line")
             }
         }

@@ -119,6 +119,29 @@ extension Commands {
         try console.print(summary.report)
     }
 
+    /// Id lists (`index remove --from-file`) are small text files; a larger one is a mistake (a wrong path).
+    static let maxIDListBytes = 256 << 20
+
+    /// The ids listed one per line in `path` (`index remove --from-file`).
+    public static func idList(_ path: String) throws -> [String] {
+        try SmallFile.lines(path, limit: maxIDListBytes, what: "id list")
+    }
+
+    /// `cbr index remove --image ID …`: the rows with these ids dropped at once (the shards holding them
+    /// rewritten, crash-safe; class counts and prototype sums lose exactly those rows). An id the index does not
+    /// hold is a failure naming it (exit 1); the others are still removed.
+    public static func removeImages(_ ids: [String], index: URL, console: Console) throws {
+        let writer = try IndexWriter.open(at: index)
+        let held = Set(try ShardedIndexReader(directory: index, manifest: writer.manifest).allIDs())
+        var wanted = Set<String>()
+        for id in ids where wanted.insert(id).inserted && !held.contains(id) {
+            try console.failure(path: id, reason: "no such image in the index (ids as `index info --list` prints them)")
+        }
+        wanted.formIntersection(held)
+        let removed = wanted.isEmpty ? 0 : try writer.removeRows(where: { wanted.contains($0) })
+        try console.print("removed \(removed) images; index: \(writer.manifest.liveRowCount) live rows")
+    }
+
     /// `cbr index remove --pseudo`: every pseudo-labelled row dropped (shards holding them rewritten).
     public static func removePseudoLabels(index: URL, console: Console) throws {
         let writer = try IndexWriter.open(at: index)

@@ -81,8 +81,8 @@ public enum Suggester {
             let pool = Array(order.prefix(2 * options.count))
             var rows = [Float](repeating: 0, count: pool.count * d)
             for (p, s) in pool.enumerated() { for i in 0..<d { rows[p * d + i] = embeddings[s * d + i] } }
-            picked = KCenter.select(rows, count: pool.count, dimension: d, picks: options.count).map { pool[$0] }
-                .sorted { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }
+            // The picks are places in `pool`, itself most unsure first: sorted places keep that order.
+            picked = KCenter.select(rows, count: pool.count, dimension: d, picks: options.count).sorted().map { pool[$0] }
         }
         return Result(suggestions: picked.map { s in
             Suggestion(image: paths[scored[s].image], score: scored[s].value, top1: scored[s].top1, top2: scored[s].top2)

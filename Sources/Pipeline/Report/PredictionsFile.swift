@@ -24,17 +24,7 @@ public struct PredictionsFile: Sendable {
     public var problems: [(line: Int, reason: String)] = []
 
     public init(contentsOf path: String) throws {
-        let bytes: [UInt8]
-        do {
-            let (fd, size) = try POSIX.openRegularFile(DiskPath(argument: path).bytes)
-            defer { try? POSIX.close(fd) }
-            guard size <= Self.maxBytes else {
-                throw PipelineError(file: path, reason: .unusable("\(size) bytes exceeds the \(Self.maxBytes) bytes a report reads"))
-            }
-            bytes = try POSIX.read(fd, count: size, at: 0)
-        } catch let error as FileError {
-            throw PipelineError(file: path, reason: .unusable(error.reason))
-        }
+        let bytes = try SmallFile.bytes(path, limit: Self.maxBytes, what: "predictions file")
         for (offset, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") }) else { continue }
             switch Self.answer(Data(line), line: offset + 1) {
