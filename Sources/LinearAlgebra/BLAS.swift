@@ -22,6 +22,26 @@ public enum BLAS {
         cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(ldb), x, 1, beta, y, 1)
     }
 
+    /// The Gram matrix `c[d × d] = xᵀx` of row-major `x[n × d]`, whole (both triangles), by one SSYRK (half the
+    /// work of an SGEMM, and no transposed copy of `x`). `n = 0` gives zeros.
+    public static func gram(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, into c: UnsafeMutablePointer<Float>) {
+        guard d > 0 else { return }
+        guard n > 0 else { c.update(repeating: 0, count: d * d); return }
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(n), 1, x, Int32(d), 0, c, Int32(d))
+        for i in 0..<d {
+            for j in (i + 1)..<d { c[j * d + i] = c[i * d + j] }
+        }
+    }
+
+    /// `gram(_:rows:dimension:into:)` of the first `n × d` values of `x`, as a new `d × d` array.
+    public static func gram(_ x: UnsafeBufferPointer<Float>, rows n: Int, dimension d: Int) -> [Float] {
+        guard d > 0 else { return [] }
+        var c = [Float](repeating: 0, count: d * d)
+        guard n > 0, let base = x.baseAddress, x.count >= n * d else { return c }
+        c.withUnsafeMutableBufferPointer { gram(base, rows: n, dimension: d, into: $0.baseAddress!) }
+        return c
+    }
+
     /// OpenBLAS's own thread count, process-wide. Setting it is a no-op when unchanged (OpenBLAS's setter
     /// is not free), and never goes below one.
     public static var threads: Int {

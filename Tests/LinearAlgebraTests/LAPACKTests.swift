@@ -123,3 +123,23 @@ import TestSupport
         }
     }
 }
+
+/// `BLAS.gram` (SSYRK, mirrored) against the plain sum over rows, on real photo patches.
+@Suite struct GramTests {
+    @Test func gramEqualsTheSumOfOuterProductsBothTriangles() throws {
+        let image = try ImageDecoder().decode(contentsOf: TestData.photo("coffee.png"))
+        let d = 12, n = 500
+        let x = (0..<(n * d)).map { Float(image.pixels[($0 * 7) % image.pixels.count]) / 255 }
+        let c = x.withUnsafeBufferPointer { BLAS.gram($0, rows: n, dimension: d) }
+        #expect(c.count == d * d)
+        for i in 0..<d {
+            for j in 0..<d {
+                let expected = (0..<n).reduce(0.0) { $0 + Double(x[$1 * d + i]) * Double(x[$1 * d + j]) }
+                #expect(abs(Double(c[i * d + j]) - expected) <= 1e-4 * max(1, expected), "(\(i), \(j))")
+            }
+        }
+        // No rows: zeros; a buffer shorter than n × d: zeros, not a read past its end.
+        #expect(x.withUnsafeBufferPointer { BLAS.gram($0, rows: 0, dimension: d) } == [Float](repeating: 0, count: d * d))
+        #expect(x.withUnsafeBufferPointer { BLAS.gram($0, rows: n + 1, dimension: d) } == [Float](repeating: 0, count: d * d))
+    }
+}

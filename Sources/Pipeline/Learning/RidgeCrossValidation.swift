@@ -23,14 +23,13 @@ struct RidgeCrossValidation {
 
     init(_ solver: RidgeSolver, sample: [Float], columns: [Int], counts: [Int], folds: Int) {
         let d = solver.dimension
-        var scratch: [Float] = []
         self.solver = solver
         self.counts = counts
         parts = (0..<folds).map { f in
             let members = Array(stride(from: f, to: columns.count, by: folds))
             var rows = [Float](repeating: 0, count: members.count * d)
             for (k, v) in members.enumerated() { for i in 0..<d { rows[k * d + i] = sample[v * d + i] - solver.mean[i] } }
-            let gram = rows.withUnsafeBufferPointer { GramProduct.of($0, rows: members.count, dimension: d, scratch: &scratch) }
+            let gram = rows.withUnsafeBufferPointer { BLAS.gram($0, rows: members.count, dimension: d) }
             return (rows, members.map { columns[$0] }, gram.map(Double.init))
         }.filter { !$0.columns.isEmpty }
     }

@@ -41,7 +41,6 @@ struct RidgeStatistics {
         let chosen = generator.sample(min(sampleSize, liveRows), of: liveRows).sorted()
         var nextChosen = 0, ordinal = 0
         var packed = [Float](repeating: 0, count: blockRows * d)
-        var transposed = [Float](repeating: 0, count: blockRows * d)
         try reader.forEachBlock(maxRows: blockRows) { block in
             var n = 0
             for r in 0..<block.count {
@@ -69,7 +68,7 @@ struct RidgeStatistics {
                 n += 1
             }
             guard n > 0 else { return }
-            let part = packed.withUnsafeBufferPointer { GramProduct.of($0, rows: n, dimension: d, scratch: &transposed) }
+            let part = packed.withUnsafeBufferPointer { BLAS.gram($0, rows: n, dimension: d) }
             for i in 0..<(d * d) { stats.gram[i] += Double(part[i]) }
         }
         return stats

@@ -3,7 +3,7 @@ import HDF5
 import LinearAlgebra
 
 /// First and second moments of an index's live rows, in one streamed pass: the sum, `XᵀX` (each block's
-/// product by SGEMM in float32, accumulated in Double), and each class's sum and count.
+/// product by SSYRK in float32, accumulated in Double), and each class's sum and count.
 struct RowMoments {
     let dimension: Int
     private(set) var count = 0
@@ -26,9 +26,8 @@ struct RowMoments {
         let removed = manifest.removedMask
         let state = StreamState(directory: directory, manifest: manifest, verify: true)
         let step = max(1, min(4096, (16 << 20) / (d * manifest.dtype.byteWidth)))
-        var live = [Float](repeating: 0, count: step * d), transposed = [Float](repeating: 0, count: step * d)
+        var live = [Float](repeating: 0, count: step * d)
         var labels = [Int32](repeating: 0, count: step)
-        var product = [Float](repeating: 0, count: d * d)
         try BlockStream.run(BlockPlan.make(manifest.shards, maxRows: step), maxRows: step, dimension: d,
                             dtype: manifest.dtype, fill: { try state.fill($0, $1) }) { block in
             var n = 0
@@ -44,21 +43,14 @@ struct RowMoments {
                 n += 1
             }
             guard n > 0 else { return }
-            moments.add(live, labels: labels, count: n, transposed: &transposed, product: &product)
+            moments.add(live, labels: labels, count: n)
         }
         return moments
     }
 
-    private mutating func add(_ rows: [Float], labels: [Int32], count n: Int, transposed: inout [Float], product: inout [Float]) {
+    private mutating func add(_ rows: [Float], labels: [Int32], count n: Int) {
         let d = dimension
-        // Xᵀ (d × n), so that XᵀX is one row-major SGEMM of Xᵀ by (Xᵀ)ᵀ.
-        for r in 0..<n { for i in 0..<d { transposed[i * n + r] = rows[r * d + i] } }
-        transposed.withUnsafeBufferPointer { t in
-            product.withUnsafeMutableBufferPointer { c in
-                BLAS.gemm(m: d, n: d, k: n, a: t.baseAddress!, lda: n, b: t.baseAddress!, ldb: n, transposeB: true,
-                          c: c.baseAddress!, ldc: d)
-            }
-        }
+        let product = rows.withUnsafeBufferPointer { BLAS.gram($0, rows: n, dimension: d) }
         for i in 0..<(d * d) { gram[i] += Double(product[i]) }
         for r in 0..<n { for i in 0..<d { sum[i] += Double(rows[r * d + i]) } }
         rows.withUnsafeBufferPointer { buffer in
@@ -86,8 +78,7 @@ struct RowMoments {
         var between = [Double](repeating: 0, count: d * d)
         // Σ_c s_c s_cᵀ / n_c as one SGEMM of the scaled class sums (classes × d), in blocks of classes.
         let block = 4096
-        var scaled = [Float](repeating: 0, count: block * d), transposed = [Float](repeating: 0, count: block * d)
-        var product = [Float](repeating: 0, count: d * d)
+        var scaled = [Float](repeating: 0, count: block * d)
         var first = 0
         while first < classes.classCount {
             let m = min(block, classes.classCount - first)
@@ -96,13 +87,7 @@ struct RowMoments {
                 let scale = k > 0 ? Float(1 / Double(k).squareRoot()) : 0
                 for i in 0..<d { scaled[c * d + i] = classes.sums[(first + c) * d + i] * scale }
             }
-            for c in 0..<m { for i in 0..<d { transposed[i * m + c] = scaled[c * d + i] } }
-            transposed.withUnsafeBufferPointer { t in
-                product.withUnsafeMutableBufferPointer { p in
-                    BLAS.gemm(m: d, n: d, k: m, a: t.baseAddress!, lda: m, b: t.baseAddress!, ldb: m, transposeB: true,
-                              c: p.baseAddress!, ldc: d)
-                }
-            }
+            let product = scaled.withUnsafeBufferPointer { BLAS.gram($0, rows: m, dimension: d) }
             for i in 0..<(d * d) { between[i] += Double(product[i]) }
             first += m
         }
