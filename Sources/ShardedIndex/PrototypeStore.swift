@@ -62,16 +62,10 @@ enum PrototypeStore {
     /// Writes `sums` as `prototypes-<generation>.h5` (fsynced, renamed into place) covering `shards`.
     static func write(_ sums: PrototypeSums, generation: Int, shards: [String], in directory: URL) throws -> Manifest.Prototypes {
         let name = String(format: "prototypes-%06d.h5", generation)
-        let url = directory.appendingPathComponent(name)
-        let partial = url.appendingPathExtension("partial")
-        IndexPaths.removeFile(partial)
-        try ShardFile.wrap(partial) {
-            let file = try H5File.create(at: partial, overwrite: true)
+        try Durability.writeIndexFile(name, in: directory) { file in
             try file.createDataset("sums", values: sums.sums, shape: [sums.classCount, sums.dimension])
             try file.createDataset("counts", values: sums.counts)
-            try file.close()
         }
-        try Durability.publish(partial, as: url)
         return Manifest.Prototypes(file: name, shards: shards, checksum: checksum(sums.sums, sums.counts).text)
     }
 }

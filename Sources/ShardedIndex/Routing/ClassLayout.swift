@@ -51,20 +51,14 @@ enum ClassRangeStore {
     static func write(_ ranges: [ClassRange], subprototypes: SubPrototypes, dimension: Int, shards: [String],
                       generation: Int, in directory: URL) throws -> ClassLayout {
         let name = String(format: "classes-%06d.h5", generation)
-        let url = directory.appendingPathComponent(name)
-        let partial = url.appendingPathExtension("partial")
-        IndexPaths.removeFile(partial)  // never write through a link left under this name
         let values = ranges.flatMap { [Int($0.label), $0.shard, $0.start, $0.count] }
-        try ShardFile.wrap(partial) {
-            let file = try H5File.create(at: partial, overwrite: true)
+        try Durability.writeIndexFile(name, in: directory) { file in
             try file.createDataset("ranges", values: values, shape: [ranges.count, columns])
             if !subprototypes.labels.isEmpty {
                 try file.createDataset("subprototypes", values: subprototypes.vectors, shape: [subprototypes.labels.count, dimension])
                 try file.createDataset("subprototype_labels", values: subprototypes.labels)
             }
-            try file.close()
         }
-        try Durability.publish(partial, as: url)
         return ClassLayout(file: name, shards: shards, checksum: checksum(values).text,
                            subprototypesChecksum: subprototypes.labels.isEmpty ? nil : subChecksum(subprototypes).text)
     }

@@ -6,18 +6,12 @@ enum ProjectionStore {
     /// Writes `projection` as `projection-<generation>.h5` (via a `.partial` file, fsynced and renamed).
     static func write(_ projection: Projection, method: String, generation: Int, in directory: URL) throws -> String {
         let name = String(format: "projection-%06d.h5", generation)
-        let final = directory.appendingPathComponent(name)
-        let partial = final.appendingPathExtension("partial")
-        IndexPaths.removeFile(partial)
-        try ShardFile.wrap(partial) {
-            let file = try H5File.create(at: partial, overwrite: true)
+        try Durability.writeIndexFile(name, in: directory) { file in
             try file.createDataset("mean", type: .float32, shape: [projection.inputDimension]).write(projection.mean)
             try file.createDataset("matrix", type: .float32, shape: [projection.outputDimension, projection.inputDimension])
                 .write(projection.matrix)
             try file.setAttribute("method", fixed: method)
-            try file.close()
         }
-        try Durability.publish(partial, as: final)
         return name
     }
 
