@@ -270,8 +270,9 @@ public final class Classifier {
                                         top: options.top, keepRows: options.explain > 0)
             for (query, (index, ranking)) in zip(batch.indices, found.rankings.first ?? []).enumerated() {
                 let predictions = rejected(ranking)
-                let evidence = try found.rows.map {
-                    try Self.evidence(for: predictions, query: query, rows: $0, count: options.explain, ids: rowIDs)
+                let evidence = try found.rows.map { rows in
+                    try Self.evidence(for: predictions, among: rows.neighbors(of: query).filter { !$0.isPadding },
+                                      count: options.explain, id: { try rowIDs.id(of: $0) })
                 } ?? []
                 try answer(Answer(image: paths[index], predictions: predictions.map { (classes.label($0), $0.score) },
                                   evidence: evidence))

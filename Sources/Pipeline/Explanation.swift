@@ -1,14 +1,16 @@
 import Aggregate
 import ShardedIndex
 
-/// One indexed image behind an answer: its id (the image path or external key it was indexed under) and
-/// its similarity to the query.
+/// One indexed image behind an answer: its id (the image path or external key it was indexed under), its
+/// global row (−1 when not known, as in an answer read back from a file) and its similarity to the query.
 public struct Evidence: Sendable, Equatable {
     public var id: String
+    public var row: Int64
     public var score: Float
 
-    public init(id: String, score: Float) {
+    public init(id: String, row: Int64 = -1, score: Float) {
         self.id = id
+        self.row = row
         self.score = score
     }
 }
@@ -43,15 +45,15 @@ final class RowIDs {
 }
 
 extension Classifier {
-    /// For each of `predictions` (class ids; nil is `unknown`), the best `count` neighbours of query `query` in
-    /// `rows` that carry that class.
-    static func evidence(for predictions: [Prediction], query: Int, rows: SearchResults, count: Int,
-                         ids: RowIDs) throws -> [[Evidence]] {
-        let neighbours = rows.neighbors(of: query).filter { !$0.isPadding }
-        return try predictions.map { prediction in
+    /// For each of `predictions` (class ids; nil is `unknown`), the first `count` of `neighbours` (best first)
+    /// that carry that class, named by `id` (a row it cannot name is left out). `classify --explain` and the
+    /// server's answers both take their evidence from here.
+    public static func evidence(for predictions: [Prediction], among neighbours: [Neighbor], count: Int,
+                                id: (Int64) throws -> String?) rethrows -> [[Evidence]] {
+        try predictions.map { prediction in
             guard let classID = prediction.classID, count > 0 else { return [] }
             return try neighbours.lazy.filter { $0.label == classID }.prefix(count).compactMap { neighbour in
-                try ids.id(of: neighbour.row).map { Evidence(id: $0, score: neighbour.score) }
+                try id(neighbour.row).map { Evidence(id: $0, row: neighbour.row, score: neighbour.score) }
             }
         }
     }

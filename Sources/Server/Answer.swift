@@ -28,11 +28,7 @@ struct Answer: Encodable, Sendable {
     init(query: Int, request: Query, rows: SearchResults?, prototypes: SearchResults?, served: ServedIndex) {
         let classifier = served.classifier
         func nearest(_ results: SearchResults?) -> [Neighbor] {
-            guard let results else { return [] }
-            let start = query * results.k
-            return (start..<(start + min(request.k, results.k))).compactMap { i in
-                results.labels[i] >= 0 ? Neighbor(score: results.scores[i], row: results.rows[i], label: results.labels[i]) : nil
-            }
+            results.map { Array($0.neighbors(of: query).prefix(request.k).filter { $0.label >= 0 }) } ?? []
         }
         let neighbours = nearest(rows)
         let ranked = request.rule.usesPrototypes ? nearest(prototypes) : neighbours
@@ -40,16 +36,12 @@ struct Answer: Encodable, Sendable {
         let ranking = aggregator.rank(ranked.map { ClassScore(classID: $0.label, score: $0.score) }, top: request.top)
         let predictions = UnknownRejection.predictions(ranking, top: request.top,
                                                        rejection: request.threshold.map(UnknownRejection.init))
-        classes = predictions.map { prediction in
-            var behind: [Neighbour] = []
-            if let id = prediction.classID {
-                for neighbour in neighbours where neighbour.label == id && behind.count < request.neighbours {
-                    let row = Int(neighbour.row)
-                    behind.append(Neighbour(id: row >= 0 && row < served.ids.count ? served.ids[row] : "", row: row,
-                                            score: neighbour.score))
-                }
-            }
-            return Entry(class: classifier.classes.label(prediction), score: prediction.score, neighbours: behind)
+        let evidence = Classifier.evidence(for: predictions, among: neighbours, count: request.neighbours) { row in
+            row >= 0 && row < served.ids.count ? served.ids[Int(row)] : ""
+        }
+        classes = zip(predictions, evidence).map { prediction, behind in
+            Entry(class: classifier.classes.label(prediction), score: prediction.score,
+                  neighbours: behind.map { Neighbour(id: $0.id, row: Int($0.row), score: $0.score) })
         }
         k = request.k
         aggregate = request.rule.name
