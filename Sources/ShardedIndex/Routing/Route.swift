@@ -21,7 +21,9 @@ public enum Route: Sendable, Equatable, CustomStringConvertible {
 /// Picks the number of routed classes for a target agreement with exact search, measured on the index's
 /// own rows used as queries (leave one out: a row's own entry is not its neighbour). Agreement is that of
 /// the best neighbour's class (the `max` rule's answer). Candidates are 1, 2, 4, … and every class; the
-/// smallest power of two that reaches the target is found by bisection (agreement grows with C).
+/// smallest power of two that reaches the target is found by bisection (agreement grows with C), and the
+/// pick is the next candidate after it: real queries are harder than the index's own rows (on Debian's
+/// wallpaper photos, 2 classes agreed on 99.5 % of the rows but on 94 % of the hard query views).
 public enum RouteCalibration {
     public static let defaultTarget = 0.99
     public static let defaultSample = 512
@@ -59,6 +61,10 @@ public enum RouteCalibration {
             if measured >= target { hi = mid; best = (candidates[mid], measured) } else { lo = mid + 1 }
         }
         if candidates[lo] != best.classes { best = (candidates[lo], 1.0) }  // only `all` is left: exact
+        if lo + 1 < candidates.count {  // the margin: one doubling (or every class), measured again
+            let margin = candidates[lo + 1]
+            best = (margin, margin == all ? 1.0 : try agreement(margin))
+        }
         return Outcome(classes: best.classes, agreement: best.agreement, sampled: own.count)
     }
 
