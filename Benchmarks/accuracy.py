@@ -5,7 +5,7 @@ each gallery once, and evaluates every configuration (a copy of the index, white
   python3 Benchmarks/accuracy.py --cbr .build/release/cbr --work DIR [--set main|independent|small ...] [--out table.md]
 
 main: scikit-image's photos, matplotlib's sample photo and MATE's nature wallpapers (Debian mate-backgrounds);
-independent: other photos (Debian ukui-wallpapers), never used to choose options.
+independent: other photos (Debian's UKUI, Plasma, Lomiri and MATE desktop wallpapers), never used to choose options.
 """
 import argparse, json, os, shutil, subprocess, sys, time
 
@@ -17,7 +17,12 @@ SETS = {
     "main": ["--photos", os.path.join(HOME, "photos"), "--exclude", "chessboard_GRAY|motorcycle_right",
              "--wheel", "matplotlib:matplotlib/mpl-data/sample_data", "--exclude", "logo2|Minduka",
              "--deb", "mate-backgrounds:backgrounds/mate/nature"],
-    "independent": ["--deb", "ukui-wallpapers:backgrounds"],
+    # Every Debian wallpaper package with photos except MATE's nature set (main uses it): 66 classes.
+    "independent": ["--deb", "ukui-wallpapers:backgrounds", "--deb", "plasma-workspace-wallpapers:wallpapers",
+                    "--deb", "mate-backgrounds:backgrounds", "--deb", "lomiri-wallpapers-16.04",
+                    "--deb", "lomiri-wallpapers-20.04",
+                    "--exclude", "/nature/|MATE-Stripes|Arc-Colors|/Spring|/Waves|/Silk|Elephants_|GreenTraditional"
+                                 "|Stripes.png|-Dark-no-logo|/Flow.png|/Gulp"],
 }
 # (label, whiten arguments or None)
 CONFIGS = [
