@@ -36,15 +36,20 @@ public struct IndexAdd<Host: CommandHost>: ParsableCommand {
 
     public static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "add",
-        abstract: "Add images and classes to an existing index (ids it already holds are skipped).") }
+        abstract: "Add images and classes to an existing index (images it already holds, same id and content, are skipped).") }
 
     @OptionGroup public var data: DatasetArguments
     @Option(help: "The index directory.") public var index: String
     @OptionGroup public var embedding: EmbeddingArguments
     @Option(help: "Rows per shard (1…\(Limits.shardRows.upperBound); default: 256 MB of embeddings).") public var shardRows: Int?
+    @Flag(help: "Re-embed the images whose file changed since it was indexed (same id, other content) and drop their old rows.")
+    public var replace = false
     @OptionGroup public var pseudo: PseudoLabelArguments
 
-    public func validate() throws { if let shardRows { try checkOption(shardRows, "--shard-rows", Limits.shardRows) } }
+    public func validate() throws {
+        if let shardRows { try checkOption(shardRows, "--shard-rows", Limits.shardRows) }
+        if replace, pseudo.isRequested { throw ValidationError("--replace applies to labelled images, not to --pseudo-label") }
+    }
 
     public func run() throws {
         try Host.run { console, cluster in
@@ -60,7 +65,7 @@ public struct IndexAdd<Host: CommandHost>: ParsableCommand {
             }
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                      options: .init(mode: .add, batchSize: embedding.batch, threads: embedding.threads(for: Host.self),
-                                                    shardRows: shardRows, decode: embedding.decode), cluster: cluster,
+                                                    shardRows: shardRows, decode: embedding.decode, replace: replace), cluster: cluster,
                                      console: console)
         }
     }

@@ -10,7 +10,9 @@ import ShardedIndex
 /// Modes: `create` makes a new index (refuses an existing one); `resume` continues an interrupted build
 /// (or starts one); `add` adds to an existing index. In `resume` and `add` the ids already committed are
 /// skipped, so no image is embedded twice and no row is duplicated; a killed run loses at most the rows
-/// of the shard being filled.
+/// of the shard being filled. Every row records its file's content fingerprint (`ContentFingerprint`):
+/// `add` compares it with the file now at that path, counts the files that changed, and with `replace`
+/// re-embeds them and then drops their old rows (see `Replacement`).
 public enum IndexBuilder {
     public enum Mode: String, Sendable { case create, resume, add }
 
@@ -23,11 +25,14 @@ public enum IndexBuilder {
         public var shardRows: Int?
         /// How images are decoded (`--decode`).
         public var decode: DecodeMode
+        /// `add --replace`: re-embed the files whose content differs from what their row was embedded from.
+        public var replace: Bool
 
         public init(mode: Mode = .create, dtype: ScalarType = .float32, batchSize: Int = 32,
                     threads: Int = ProcessInfo.processInfo.activeProcessorCount, shardRows: Int? = nil,
-                    decode: DecodeMode = .exact) {
+                    decode: DecodeMode = .exact, replace: Bool = false) {
             self.decode = decode
+            self.replace = replace
             self.mode = mode
             self.dtype = dtype
             self.batchSize = batchSize
@@ -39,8 +44,12 @@ public enum IndexBuilder {
     public struct Summary: Sendable {
         /// Rows added by this run.
         public var indexed = 0
-        /// Images of the dataset whose id the index already held (resume / add).
+        /// Images of the dataset whose id the index already held (resume / add), with the same content (add).
         public var alreadyIndexed = 0
+        /// `add`: images whose file differs from what their row was embedded from, kept as indexed (no `replace`).
+        public var changed = 0
+        /// `add --replace`: images re-embedded because their file changed, whose old rows were dropped.
+        public var replaced = 0
         /// Entries that were not indexed, with the reason (dataset problems, undecodable images, duplicates).
         public var skipped: [Dataset.Problem] = []
         /// Live classes and rows in the index afterwards.
@@ -54,10 +63,15 @@ public enum IndexBuilder {
         public var skippedOnOtherRanks = 0
 
         public var report: String {
+            let notes = (alreadyIndexed > 0 ? ["\(alreadyIndexed) already in the index"] : [])
+                + (replaced > 0 ? ["\(replaced) replaced"] : [])
             var lines = ["indexed \(indexed) images"
-                + (alreadyIndexed > 0 ? " (\(alreadyIndexed) already in the index)" : "")
+                + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
                 + String(format: " in %.1f s (%.1f images/s); index: %d rows, %d classes",
                          seconds, imagesPerSecond, rows, classes)]
+            if changed > 0 {
+                lines.append("\(changed) changed since indexed, kept as indexed (`index add --replace` re-embeds them)")
+            }
             let skippedCount = skipped.count + skippedOnOtherRanks
             if skippedCount > 0 { lines.append("skipped \(skippedCount) (listed on stderr)") }
             return lines.joined(separator: "\n")
@@ -75,10 +89,11 @@ public enum IndexBuilder {
         var summary = Summary()
         var opened: (writer: IndexWriter, model: EmbeddingModel)?
         var rootPlan: BuildPlan?
+        var replacement = Replacement()
         if cluster.isRoot {
             let (writer, model) = try open(index, model: modelURL, options: options)
             opened = (writer, model)
-            rootPlan = try plan(dataset, writer: writer, summary: &summary)
+            (rootPlan, replacement) = try plan(dataset, writer: writer, options: options, summary: &summary)
         }
         let plan = try BuildPlan.broadcast(rootPlan, dataset: dataset, over: cluster)
         let model = try opened?.model ?? EmbeddingModel.forIndex(plan.manifest, index: index, explicit: modelURL)
@@ -114,9 +129,12 @@ public enum IndexBuilder {
             tally.failed += batch.failures.count
             if batch.count > 0 {
                 let embeddings = projection?.apply(batch.embeddings, count: batch.count) ?? batch.embeddings
+                // The files were just read to embed them: hashing them again comes from the page cache.
+                let sources = ContentFingerprint.of(batch.indices.map { item($0).file }, threads: max(1, options.threads))
                 try embeddings.withUnsafeBufferPointer { rows in
                     try deliver(shards.append(rows: rows, classIDs: batch.indices.map { plan.labels[mine[$0]] },
-                                              ids: batch.indices.map { item($0).key }))
+                                              ids: batch.indices.map { item($0).key },
+                                              sources: sources.map { (try? $0.get()) ?? "" }))
                 }
                 tally.indexed += batch.count
             }
@@ -132,6 +150,7 @@ public enum IndexBuilder {
         }
         let totals = try collector.collect(own: tally)
         try writer.finish()
+        summary.replaced = try replacement.dropOldRows(from: writer, before: plan.manifest)
         try writer.removeEmptyClasses()
         summary.indexingSeconds = Date().timeIntervalSince(indexingStart)
         meter.finish()
@@ -170,16 +189,42 @@ public enum IndexBuilder {
 
     /// Rank 0: the dataset's items not committed yet (ids already in the index, items without a class and
     /// repeated ids are counted or listed in `summary`), with every class they name registered in dataset
-    /// order, so that class ids do not depend on which rank embeds what.
-    private static func plan(_ dataset: Dataset, writer: IndexWriter, summary: inout Summary) throws -> BuildPlan {
+    /// order, so that class ids do not depend on which rank embeds what. In `add` mode an item whose id is
+    /// committed is fingerprinted: unchanged, it is already in; changed, it is counted, or with `replace`
+    /// planned again, its old rows to be dropped once the new one is in.
+    private static func plan(_ dataset: Dataset, writer: IndexWriter, options: Options,
+                             summary: inout Summary) throws -> (BuildPlan, Replacement) {
         summary.skipped = dataset.problems
-        let committed = try writer.committedIDs()
+        var committed = Set<String>()
+        var replacement = Replacement()
+        if options.mode == .add {
+            let rows = try writer.committedRows(withIDs: Set(dataset.items.lazy.map(\.key)))
+            let checked = dataset.items.filter { rows[$0.key] != nil }
+            let fingerprints = ContentFingerprint.of(checked.map(\.file), threads: max(1, options.threads))
+            for (item, fingerprint) in zip(checked, fingerprints) {
+                switch fingerprint {
+                case .failure(let error):
+                    // Kept as indexed; the file now at that path cannot be read.
+                    summary.skipped.append(Dataset.Problem(path: item.path, error: error))
+                    committed.insert(item.key)
+                case .success(let content):
+                    switch replacement.plan(item.key, rows: rows[item.key] ?? [], content: content, replace: options.replace) {
+                    case .unchanged: summary.alreadyIndexed += 1
+                    case .changed: summary.changed += 1
+                    case .reembed: continue
+                    }
+                    committed.insert(item.key)
+                }
+            }
+        } else {
+            committed = try writer.committedIDs()
+        }
         var seen = Set<String>()
         var work: [Int] = []
         var labels: [Int32] = []
         for (index, item) in dataset.items.enumerated() {
             if committed.contains(item.key) {
-                summary.alreadyIndexed += 1
+                if options.mode != .add { summary.alreadyIndexed += 1 }
             } else if let label = dataset.className(of: item) {
                 if seen.insert(item.key).inserted {
                     work.append(index)
@@ -193,6 +238,6 @@ public enum IndexBuilder {
         }
         let header = BuildPlan.Header(manifest: writer.manifest, rowsPerShard: writer.rowsPerShard,
                                       datasetItems: dataset.items.count, datasetDigest: BuildPlan.digest(dataset))
-        return BuildPlan(header: header, work: work, labels: labels)
+        return (BuildPlan(header: header, work: work, labels: labels), replacement)
     }
 }

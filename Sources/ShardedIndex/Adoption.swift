@@ -30,7 +30,8 @@ extension IndexWriter {
         }
         guard entry.rows >= 0 else { throw IndexError.badInput("adopt: \(entry.file) has \(entry.rows) rows") }
         guard let idsChecksum = entry.idsChecksum,
-              [entry.checksum, entry.labelsChecksum, idsChecksum].allSatisfy(CRC32.isText) else {
+              [entry.checksum, entry.labelsChecksum, idsChecksum].allSatisfy(CRC32.isText),
+              entry.sourcesChecksum.map(CRC32.isText) ?? true else {
             throw IndexError.badInput("adopt: \(entry.file) lacks a checksum (crc32:xxxxxxxx for embeddings, labels and ids)")
         }
         // The shard alone, against the current class table: what its file is read and checked against.
@@ -42,6 +43,7 @@ extension IndexWriter {
 
         let ids = try ShardFile.readIDs(ShardRef(directory, probe, 0))
         try checkIDs(ids)
+        _ = try ShardFile.readSources(ShardRef(directory, probe, 0))
         var newSums = sums
         newSums.grow(to: manifest.classes.count)
         var classRows = [Int](repeating: 0, count: manifest.classes.count)

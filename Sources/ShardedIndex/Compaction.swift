@@ -10,7 +10,7 @@ extension IndexWriter {
         guard removed.contains(true) else { return }
         let old = manifest
         var next = try rewrite(affected: { _, labels in labels.contains { removed[Int($0)] } },
-                               keep: { label, _ in !removed[Int(label)] }, dropped: { _, _ in })
+                               keep: { label, _, _ in !removed[Int(label)] }, dropped: { _, _ in })
         var sums = try PrototypeStore.load(directory, old)
         for (id, isRemoved) in removed.enumerated() where isRemoved {
             next.classes[id].rows = 0
@@ -20,9 +20,9 @@ extension IndexWriter {
     }
 
     /// The manifest with every shard for which `affected(index, labels)` holds rewritten without the rows
-    /// `keep(label, id)` refuses (`dropped` sees each of those), other shards listed as they are: the new
-    /// shard list, row count, next shard number and class layout. Nothing is published.
-    func rewrite(affected: (Int, [Int32]) throws -> Bool, keep: (Int32, String) -> Bool,
+    /// `keep(label, id, position)` refuses (`dropped` sees each of those), other shards listed as they are:
+    /// the new shard list, row count, next shard number and class layout. Nothing is published.
+    func rewrite(affected: (Int, [Int32]) throws -> Bool, keep: (Int32, String, RowPosition) -> Bool,
                  dropped: (RowBlock, Int) -> Void) throws -> Manifest {
         let old = manifest
         var next = old
@@ -44,6 +44,7 @@ extension IndexWriter {
                 continue
             }
             let ids = try ShardFile.readIDs(ShardRef(directory, old, index))
+            let sources = try ShardFile.readSources(ShardRef(directory, old, index))
             var single = old
             single.shards = [shard]
             single.rowCount = shard.rows
@@ -52,11 +53,12 @@ extension IndexWriter {
             try BlockStream.run(BlockPlan.make(single.shards, maxRows: step), maxRows: step, dimension: old.dimension,
                                 dtype: old.dtype, fill: { try state.fill($0, $1) }) { block in
                 for r in 0..<block.count {
-                    guard keep(block.labels[r], ids[block.firstRow + r]) else {
+                    let row = block.firstRow + r
+                    guard keep(block.labels[r], ids[row], RowPosition(shard: shard.file, row: row)) else {
                         dropped(block, r)
                         continue
                     }
-                    pending.append(stored: block, row: r, id: ids[block.firstRow + r])
+                    pending.append(stored: block, row: r, id: ids[row], source: sources[row])
                     if pending.count >= rowsPerShard { try flush() }
                 }
             }

@@ -50,11 +50,13 @@ public final class DetachedShardWriter {
     /// Rows appended but not yet written.
     public var pendingRows: Int { pending.count }
 
-    /// Appends `ids.count` rows (`rows` holds `ids.count × dimension` floats) of classes `classIDs`; returns
-    /// the manifest entries of the shards this call completed (written, fsynced and renamed into place).
-    public func append(rows: UnsafeBufferPointer<Float>, classIDs: [Int32], ids: [String]) throws -> [Manifest.Shard] {
+    /// Appends `ids.count` rows (`rows` holds `ids.count × dimension` floats) of classes `classIDs`, with
+    /// their content fingerprints when given; returns the manifest entries of the shards this call completed
+    /// (written, fsynced and renamed into place).
+    public func append(rows: UnsafeBufferPointer<Float>, classIDs: [Int32], ids: [String],
+                       sources: [String]? = nil) throws -> [Manifest.Shard] {
         defer { completed.removeAll() }
-        try fill(rows: rows, classIDs: classIDs, ids: ids)
+        try fill(rows: rows, classIDs: classIDs, ids: ids, sources: sources)
         return completed
     }
 

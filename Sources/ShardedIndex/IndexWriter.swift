@@ -105,8 +105,9 @@ public final class IndexWriter {
         try append(rows: rows, classIDs: classNames.map { classID(for: $0) }, ids: ids)
     }
 
-    public func append(rows: UnsafeBufferPointer<Float>, classIDs: [Int32], ids: [String]) throws {
-        try fill(rows: rows, classIDs: classIDs, ids: ids)
+    /// The same by class id, with each row's content fingerprint when `sources` is given.
+    public func append(rows: UnsafeBufferPointer<Float>, classIDs: [Int32], ids: [String], sources: [String]? = nil) throws {
+        try fill(rows: rows, classIDs: classIDs, ids: ids, sources: sources)
     }
 
     /// Rows appended but not yet committed.

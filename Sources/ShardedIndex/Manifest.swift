@@ -30,6 +30,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var labelsChecksum: String
         /// CRC-32 of the `ids`, each id's UTF-8 bytes followed by one zero byte (absent in older manifests).
         public var idsChecksum: String?
+        /// CRC-32 of the `sources` (each row's content fingerprint, as the ids), when the shard has them.
+        public var sourcesChecksum: String?
     }
 
     public struct Class: Codable, Sendable, Equatable {

@@ -29,7 +29,7 @@ extension Manifest {
             total += shard.rows
             guard total <= maxRows else { throw fail("the shards hold more rows than an index can") }
             for (field, value) in [("checksum", shard.checksum), ("labelsChecksum", shard.labelsChecksum),
-                                   ("idsChecksum", shard.idsChecksum)] {
+                                   ("idsChecksum", shard.idsChecksum), ("sourcesChecksum", shard.sourcesChecksum)] {
                 if let value, !CRC32.isText(value) { throw fail("\(shard.file): \(field) \"\(value)\" is not crc32:xxxxxxxx") }
             }
         }

@@ -9,6 +9,8 @@ struct PendingShard {
     private(set) var float16: [Float16] = []
     private(set) var labels: [Int32] = []
     private(set) var ids: [String] = []
+    /// Each row's content fingerprint (`index add --replace`), "" where it has none.
+    private(set) var sources: [String] = []
 
     /// `capacity` rows are reserved up front, so that filling a shard never copies a growing array
     /// (address space only: untouched pages cost no memory).
@@ -21,6 +23,7 @@ struct PendingShard {
         }
         labels.reserveCapacity(capacity)
         ids.reserveCapacity(capacity)
+        sources.reserveCapacity(capacity)
     }
 
     var count: Int { labels.count }
@@ -29,7 +32,7 @@ struct PendingShard {
     /// Appends rows `range` of `rows` (`dimension` floats each); returns how many were renormalized.
     @discardableResult
     mutating func append(_ rows: UnsafeBufferPointer<Float>, range: Range<Int>, labels newLabels: ArraySlice<Int32>,
-                         ids newIDs: ArraySlice<String>) -> Int {
+                         ids newIDs: ArraySlice<String>, sources newSources: ArraySlice<String>? = nil) -> Int {
         let d = dimension
         var copy = Array(rows[(range.lowerBound * d)..<(range.upperBound * d)])
         let changed = copy.withUnsafeMutableBufferPointer { RowMath.normalizeRows($0, rows: range.count, dimension: d) }
@@ -39,11 +42,12 @@ struct PendingShard {
         }
         labels += newLabels
         ids += newIDs
+        if let newSources { sources += newSources } else { sources += repeatElement("", count: newIDs.count) }
         return changed
     }
 
     /// Appends row `r` of an already-stored block (from another shard, during compaction), unchanged.
-    mutating func append(stored block: RowBlock, row r: Int, id: String) {
+    mutating func append(stored block: RowBlock, row r: Int, id: String, source: String) {
         let d = dimension
         switch block.rows {
         case .float32(let rows): float32 += rows[(r * d)..<((r + 1) * d)]
@@ -51,6 +55,7 @@ struct PendingShard {
         }
         labels.append(block.labels[r])
         ids.append(id)
+        sources.append(source)
     }
 
     /// Makes room for `count` rows to be `place`d in any order (zero rows, label 0, empty ids until then).
@@ -62,10 +67,11 @@ struct PendingShard {
         }
         labels = [Int32](repeating: 0, count: count)
         ids = [String](repeating: "", count: count)
+        sources = [String](repeating: "", count: count)
     }
 
     /// Puts row `r` of an already-stored block at `position` of the reserved rows, unchanged.
-    mutating func place(stored block: RowBlock, row r: Int, at position: Int, id: String) {
+    mutating func place(stored block: RowBlock, row r: Int, at position: Int, id: String, source: String) {
         let d = dimension
         switch block.rows {
         case .float32(let rows): float32.replaceSubrange((position * d)..<((position + 1) * d), with: rows[(r * d)..<((r + 1) * d)])
@@ -73,6 +79,7 @@ struct PendingShard {
         }
         labels[position] = block.labels[r]
         ids[position] = id
+        sources[position] = source
     }
 
     /// Calls `body` with the collected rows as one block starting at global row `firstRow`.
@@ -96,6 +103,7 @@ struct PendingShard {
         float16.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
+        sources.removeAll(keepingCapacity: true)
     }
 
     /// Writes the rows as shard file `name` under `directory` (via a `.partial` file, fsynced and renamed)
@@ -104,9 +112,9 @@ struct PendingShard {
         let final = directory.appendingPathComponent(name)
         let partial = final.appendingPathExtension("partial")
         IndexPaths.removeFile(partial)  // HDF5 would truncate the target of a link left under this name
-        let sums = try withBlock { try ShardFile.write($0, ids: ids, to: partial) }
+        let sums = try withBlock { try ShardFile.write($0, ids: ids, sources: sources, to: partial) }
         try Durability.publish(partial, as: final)
         return Manifest.Shard(file: name, rows: count, checksum: sums.embeddings.text, labelsChecksum: sums.labels.text,
-                              idsChecksum: sums.ids.text)
+                              idsChecksum: sums.ids.text, sourcesChecksum: sums.sources?.text)
     }
 }

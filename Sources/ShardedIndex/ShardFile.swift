@@ -1,15 +1,17 @@
 import Foundation
 import HDF5
 
-/// Writes and validates shard files (docs/FORMAT.md): `embeddings`, `labels`, `ids` and their attributes.
+/// Writes and validates shard files (docs/FORMAT.md): `embeddings`, `labels`, `ids`, the optional `sources`
+/// and their attributes.
 enum ShardFile {
     /// Bytes of whole rows per chunk: above HDF5's 1 MiB chunk cache, so block reads go straight into
     /// the caller's buffer instead of through the cache.
     static let chunkBytes = 4 << 20
 
-    /// Writes `block`'s rows, labels and `ids` to a new file at `url`, closes it, and returns the checksums
-    /// of the embeddings' and labels' raw bytes. The caller fsyncs and publishes the file.
-    static func write(_ block: RowBlock, ids: [String], to url: URL) throws -> (embeddings: CRC32, labels: CRC32, ids: CRC32) {
+    /// Writes `block`'s rows, labels, `ids` and (when any row has one) `sources` to a new file at `url`,
+    /// closes it, and returns the checksums of what it wrote. The caller fsyncs and publishes the file.
+    static func write(_ block: RowBlock, ids: [String], sources: [String], to url: URL) throws
+        -> (embeddings: CRC32, labels: CRC32, ids: CRC32, sources: CRC32?) {
         let n = block.count, d = block.dimension
         let dtype: ScalarType
         let embeddings: CRC32
@@ -37,6 +39,12 @@ enum ShardFile {
         try file.createDataset("ids", strings: ids, type: .fixedString(fitting: ids), maxShape: [nil],
                                chunk: [max(1, min(1 << 14, n))])
         let idSum = CRC32.of(ids: ids)
+        var sourceSum: CRC32?
+        if sources.count == n, sources.contains(where: { !$0.isEmpty }) {
+            try file.createDataset("sources", strings: sources, type: .fixedString(fitting: sources), maxShape: [nil],
+                                   chunk: [max(1, min(1 << 14, n))])
+            sourceSum = CRC32.of(ids: sources)
+        }
         try file.setAttribute("d", d)
         try file.setAttribute("count", n)
         // Fixed-length strings only: nothing of a new shard lives in HDF5's global heap (see ElementType).
@@ -45,34 +53,50 @@ enum ShardFile {
         try file.setAttribute("labels_checksum", fixed: labels.text)
         try file.setAttribute("ids_checksum", fixed: idSum.text)
         try file.close()
-        return (embeddings, labels, idSum)
+        return (embeddings, labels, idSum, sourceSum)
     }
 
     /// The `ids` of shard `ref`, checked against its row count and (when the manifest has one) checksum.
     static func readIDs(_ ref: ShardRef) throws -> [String] {
+        try readStrings("ids", of: ref, checksum: ref.entry.idsChecksum, fixedOnly: ref.entry.idsChecksum != nil)
+    }
+
+    /// The `sources` of shard `ref` (each row's content fingerprint; "" for none), checked against its row
+    /// count and the manifest's checksum. A shard whose entry records no `sourcesChecksum` has none: all "".
+    static func readSources(_ ref: ShardRef) throws -> [String] {
+        guard let expected = ref.entry.sourcesChecksum else { return [String](repeating: "", count: ref.entry.rows) }
+        return try readStrings("sources", of: ref, checksum: expected, fixedOnly: true)
+    }
+
+    /// String dataset `name` of shard `ref`, one per row, checked against the manifest's row count and
+    /// `checksum` (when given). With `fixedOnly`, variable-length strings are refused as damage before
+    /// libhdf5 reads them (see `requireFixedStrings`).
+    private static func readStrings(_ name: String, of ref: ShardRef, checksum expected: String?, fixedOnly: Bool) throws -> [String] {
         let url = ref.url
         // The shard is checked against the manifest first (shapes, attributes, checksum attribute), as for a
         // search: in shards written before ids became fixed-length strings they are variable-length ones,
         // and libhdf5 1.10 trusts a damaged global heap when it reads them (the fuzz campaign's
         // shard-hdf5-global-heap-overlap-segv.h5 crashed `index import --resume`).
         _ = try ShardHandle(ref)
-        let ids = try wrap(url) {
-            let dataset = try ref.open().dataset("ids")
+        let values = try wrap(url) {
+            let dataset = try ref.open().dataset(name)
             let shape = try dataset.shape
             guard shape == [ref.entry.rows] else {
-                throw IndexError.corruptShard(url, "ids \(shape); the manifest says \(ref.entry.rows) rows")
+                throw IndexError.corruptShard(url, "\(name) \(shape); the manifest says \(ref.entry.rows) rows")
             }
-            try ref.requireFixedStrings(try dataset.elementType, "ids")
+            if fixedOnly, case .string = try dataset.elementType {
+                throw IndexError.corruptShard(url, "its \(name) is a variable-length string; this index's shards store fixed-length ones")
+            }
             return try dataset.readStrings()
         }
-        guard ids.count == ref.entry.rows else {
-            throw IndexError.corruptShard(url, "\(ids.count) ids, the manifest says \(ref.entry.rows) rows")
+        guard values.count == ref.entry.rows else {
+            throw IndexError.corruptShard(url, "\(values.count) \(name), the manifest says \(ref.entry.rows) rows")
         }
-        if let expected = ref.entry.idsChecksum {
-            let found = CRC32.of(ids: ids).text
-            guard found == expected else { throw IndexError.corruptShard(url, "ids checksum \(found), the manifest says \(expected)") }
+        if let expected {
+            let found = CRC32.of(ids: values).text
+            guard found == expected else { throw IndexError.corruptShard(url, "\(name) checksum \(found), the manifest says \(expected)") }
         }
-        return ids
+        return values
     }
 
     /// Runs `body`, turning HDF5 failures into `corruptShard` errors for `url`.

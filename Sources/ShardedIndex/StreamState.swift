@@ -95,5 +95,6 @@ final class StreamState: @unchecked Sendable {
         }
         try check(index, rows: rows, labels: labels)
         if entry.idsChecksum != nil { _ = try ShardFile.readIDs(ref(index)) }
+        _ = try ShardFile.readSources(ref(index))
     }
 }

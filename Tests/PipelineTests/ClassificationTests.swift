@@ -151,13 +151,13 @@ private enum Shared {
         try FileManager.default.createDirectory(at: extra.appendingPathComponent("chelsea"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: root.appendingPathComponent("query/chelsea/v0.jpg"),
                                          to: extra.appendingPathComponent("chelsea/v9.jpg"))
-        try FileManager.default.copyItem(at: root.appendingPathComponent("query/chelsea/v1.jpg"),
+        try FileManager.default.copyItem(at: root.appendingPathComponent("train/chelsea/v0.jpg"),
                                          to: extra.appendingPathComponent("chelsea/v0.jpg"))
         let before = try Manifest.load(from: target)
         let run = try CLIRun.cbr(["index", "add", extra.path, "--index", target.path])
         #expect(run.status == 0, "\(run.stderr)")
         let after = try Manifest.load(from: target)
-        // chelsea/v0.jpg is already an id of the index: skipped, not duplicated.
+        // chelsea/v0.jpg is already an id of the index, with the same content: skipped, not duplicated.
         #expect(after.rowCount == before.rowCount + 2)
         #expect(after.classID(named: "new_class") != nil)
         #expect(after.classes.first { $0.name == "chelsea" }?.rows == 4)

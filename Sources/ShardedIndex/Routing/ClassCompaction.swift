@@ -114,6 +114,7 @@ extension IndexWriter {
     private func place(shard index: Int, of old: Manifest, offsets: [Int], position: [Int], range: Range<Int>,
                        into pending: inout PendingShard) throws {
         let ids = try ShardFile.readIDs(ShardRef(directory, old, index))
+        let sources = try ShardFile.readSources(ShardRef(directory, old, index))
         var single = old
         single.shards = [old.shards[index]]
         single.rowCount = old.shards[index].rows
@@ -123,7 +124,10 @@ extension IndexWriter {
                             dtype: old.dtype, fill: { try state.fill($0, $1) }) { block in
             for r in 0..<block.count {
                 let p = position[offsets[index] + block.firstRow + r]
-                if range.contains(p) { pending.place(stored: block, row: r, at: p - range.lowerBound, id: ids[block.firstRow + r]) }
+                if range.contains(p) {
+                    pending.place(stored: block, row: r, at: p - range.lowerBound, id: ids[block.firstRow + r],
+                                  source: sources[block.firstRow + r])
+                }
             }
         }
     }

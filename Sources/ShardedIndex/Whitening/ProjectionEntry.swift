@@ -58,7 +58,7 @@ extension Manifest {
                 }
                 guard shard.rows >= 0, shard.rows <= maxRows - total else { throw fail("raw shard \(shard.file) has \(shard.rows) rows") }
                 total += shard.rows
-                for value in [shard.checksum, shard.labelsChecksum] + [shard.idsChecksum].compactMap({ $0 }) where !CRC32.isText(value) {
+                for value in [shard.checksum, shard.labelsChecksum] + [shard.idsChecksum, shard.sourcesChecksum].compactMap({ $0 }) where !CRC32.isText(value) {
                     throw fail("raw shard \(shard.file): checksum \"\(value)\" is not crc32:xxxxxxxx")
                 }
             }

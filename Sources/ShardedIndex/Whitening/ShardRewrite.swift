@@ -17,6 +17,7 @@ extension IndexWriter {
         for (index, shard) in source.shards.enumerated() {
             var pending = PendingShard(dimension: D, dtype: source.dtype, capacity: shard.rows)
             let ids = try ShardFile.readIDs(ShardRef(directory, source, index))
+            let sources = try ShardFile.readSources(ShardRef(directory, source, index))
             var single = source
             single.shards = [shard]
             single.rowCount = shard.rows
@@ -36,7 +37,8 @@ extension IndexWriter {
                     throw IndexError.badInput("rewrite: \(rows.count) values for \(n) rows of d = \(D)")
                 }
                 rows.withUnsafeBufferPointer { rows in
-                    _ = pending.append(rows, range: 0..<n, labels: ArraySlice(block.labels), ids: ids[block.firstRow..<(block.firstRow + n)])
+                    _ = pending.append(rows, range: 0..<n, labels: ArraySlice(block.labels), ids: ids[block.firstRow..<(block.firstRow + n)],
+                                           sources: sources[block.firstRow..<(block.firstRow + n)])
                 }
             }
             pending.withBlock { sums.add($0) }
