@@ -150,6 +150,28 @@ print(json.dumps(out))
         #expect(try #require(figures["rows"] as? Double) < 5e-3)
     }
 
+    /// The commands that embed photos and then search take the network's dimension from the projection's
+    /// input: `suggest` once took the rows' (24) and trapped on its first batch.
+    @Test func suggestAndTheOtherQueryCommandsRunThroughAReducedProjection() throws {
+        let (dataset, index) = try Self.index()
+        #expect(try CLIRun.cbr(["index", "whiten", "--index", index.path, "--method", "learned", "--dims", "24"]).status == 0)
+        let queries = dataset.appendingPathComponent("query").path
+        let classify = try CLIRun.cbr(["classify", queries, "--index", index.path, "--top", "2", "--format", "csv"])
+        #expect(classify.status == 0, "\(classify.stderr)")
+        let answered = classify.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] }
+        for by in ["margin", "least-confidence"] {
+            for diverse in [[], ["--diverse"]] {
+                let run = try CLIRun.cbr(["suggest", queries, "--index", index.path, "--count", "5", "--by", by] + diverse)
+                #expect(run.status == 0, "\(by) \(diverse): \(run.stderr)")
+                let rows = run.stdout.split(separator: "\n").dropFirst()
+                #expect(rows.count == 5, "\(run.stdout)")
+                #expect(rows.allSatisfy { answered.contains($0.split(separator: ",")[0]) }, "\(run.stdout)")
+            }
+        }
+        let eval = try CLIRun.cbr(["eval", queries, "--index", index.path, "--json"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+    }
+
     @Test func aKilledRewriteLeavesAUsableIndex() throws {
         let (dataset, index) = try Self.index()
         let queries = dataset.appendingPathComponent("query")

@@ -56,7 +56,8 @@ public enum Suggester {
         let paths = files.map(\.description)
         var scored: [(image: Int, value: Double, top1: String, top2: String)] = []
         var embeddings: [Float] = []
-        let d = classifier.manifest.dimension
+        // The network's embeddings: on a whitened index, the projection's input, not the rows' dimension.
+        let d = classifier.manifest.embeddingDimension
         let queries = SearchQueries(cluster: SingleProcess(), embedder: classifier.model.embedder(
             batchSize: options.batchSize, threads: options.threads, decode: options.decode),
             searchBatch: Classifier.Options().searchBatch, dimension: d)
