@@ -85,7 +85,7 @@ let engine: [Target] = [
     ),
     // The command line both executables parse: option groups and the commands cbr and cbr-mpi share.
     .target(name: "CLI", dependencies: [
-        "Pipeline", "ShardedIndex", "Aggregate",
+        "Pipeline", "ShardedIndex", "Aggregate", "Embedder",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: optimized),
 ] + (withMPI ? [

@@ -17,6 +17,8 @@ public struct IndexBuild<Host: CommandHost>: ParsableCommand {
     @Option(help: "Stored precision: float32 or float16.") public var dtype: ScalarType = .float32
     @Option(help: "Rows per shard (1…\(Limits.shardRows.upperBound); default: 256 MB of embeddings).") public var shardRows: Int?
     @Flag(help: "Continue an interrupted build: committed images are skipped.") public var resume = false
+    @OptionGroup(title: "Descriptor (recorded by the index; queries are embedded the same way)")
+    public var descriptor: DescriptorArguments
 
     public func validate() throws { if let shardRows { try checkOption(shardRows, "--shard-rows", Limits.shardRows) } }
 
@@ -25,7 +27,7 @@ public struct IndexBuild<Host: CommandHost>: ParsableCommand {
             try Commands.indexImages(try data.load(), index: URL(fileURLWithPath: index), model: embedding.modelURL,
                                      options: .init(mode: resume ? .resume : .create, dtype: dtype, batchSize: embedding.batch,
                                                     threads: embedding.threads(for: Host.self), shardRows: shardRows,
-                                                    decode: embedding.decode),
+                                                    decode: embedding.decode, descriptor: try descriptor.descriptor()),
                                      cluster: cluster, console: console)
         }
     }

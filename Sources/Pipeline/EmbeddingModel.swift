@@ -12,10 +12,14 @@ public typealias DecodeMode = Imaging.DecodeMode
 public struct EmbeddingModel: Sendable {
     public let url: URL
     public let model: FoldedModel
+    /// How photos are embedded around the network: the index's recorded descriptor for an existing index
+    /// (`forIndex`), else the standard one unless `index build` is given another.
+    public var descriptor: Descriptor
 
-    public init(url: URL, model: FoldedModel) {
+    public init(url: URL, model: FoldedModel, descriptor: Descriptor = .standard) {
         self.url = url
         self.model = model
+        self.descriptor = descriptor
     }
 
     /// `$CBR_HOME/models/efficientnet-lite0.h5` (see `CBRHome`).
@@ -33,6 +37,23 @@ public struct EmbeddingModel: Sendable {
     }
 
     public var dimension: Int { model.featureDimension }
+
+    /// What the manifest stores about the descriptor (nothing for the standard one, as older indexes).
+    public var recordedDescriptor: Manifest.Descriptor? {
+        descriptor.isStandard ? nil
+            : Manifest.Descriptor(pooling: descriptor.poolingText, flip: descriptor.flip, scales: descriptor.scales)
+    }
+
+    /// The descriptor `manifest` records (standard when none), checked like every value read from a file.
+    public static func descriptor(of manifest: Manifest, index: URL) throws -> Descriptor {
+        guard let recorded = manifest.descriptor else { return .standard }
+        do {
+            return try Descriptor(pooling: Descriptor.pooling(parsing: recorded.pooling), flip: recorded.flip,
+                                  scales: recorded.scales)
+        } catch {
+            throw IndexError.corruptIndex(Manifest.url(in: index), "descriptor: \(error)")
+        }
+    }
 
     /// Throws unless the index at `index` was built with this model (an index without a model is refused too).
     public func check(against manifest: Manifest, index: URL) throws {
@@ -56,17 +77,19 @@ public struct EmbeddingModel: Sendable {
         if explicit == nil, let recorded = manifest.model?.path, FileManager.default.fileExists(atPath: recorded) {
             url = URL(fileURLWithPath: recorded)
         }
-        let model = try load(url)
+        var model = try load(url)
         try model.check(against: manifest, index: index)
+        model.descriptor = try descriptor(of: manifest, index: index)
         return model
     }
 
     /// An embedder over files (URLs from `DiskPath.url`): read by raw path (regular files only), decode
-    /// (JPEG/PNG, EXIF orientation; large JPEGs drafted down in `.fast` mode), Pillow-exact resize and crop,
-    /// then the network.
+    /// (JPEG/PNG, EXIF orientation; large JPEGs drafted down in `.fast` mode), Pillow-exact resize and crop
+    /// at each of the descriptor's sizes, then the network.
     public func embedder(batchSize: Int, threads: Int, decode: DecodeMode = .exact) -> ImageEmbedder {
-        ImageEmbedder(model: model, batchSize: batchSize, threads: threads,
-                      prepare: ImageFileReader.preparation(size: model.inputSize, decode: decode))
+        ImageEmbedder(model: model, batchSize: batchSize, threads: threads, descriptor: descriptor,
+                      prepare: ImageFileReader.preparation(
+                        input: DescriptorInput(descriptor: descriptor, modelSize: model.inputSize), decode: decode))
     }
 }
 

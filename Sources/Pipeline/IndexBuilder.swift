@@ -27,12 +27,16 @@ public enum IndexBuilder {
         public var decode: DecodeMode
         /// `add --replace`: re-embed the files whose content differs from what their row was embedded from.
         public var replace: Bool
+        /// How photos are embedded around the network (`--pool`, `--flip`, `--scales`): recorded by a new
+        /// index; for an existing one, nil follows its record and anything else must equal it.
+        public var descriptor: Descriptor?
 
         public init(mode: Mode = .create, dtype: ScalarType = .float32, batchSize: Int = 32,
                     threads: Int = ProcessInfo.processInfo.activeProcessorCount, shardRows: Int? = nil,
-                    decode: DecodeMode = .exact, replace: Bool = false) {
+                    decode: DecodeMode = .exact, replace: Bool = false, descriptor: Descriptor? = nil) {
             self.decode = decode
             self.replace = replace
+            self.descriptor = descriptor
             self.mode = mode
             self.dtype = dtype
             self.batchSize = batchSize
@@ -174,14 +178,18 @@ public enum IndexBuilder {
         case (.add, false):
             throw PipelineError(file: index.path, reason: .noIndex)
         case (.create, false), (.resume, false):
-            let model = try EmbeddingModel.load(modelURL ?? EmbeddingModel.defaultURL)
+            var model = try EmbeddingModel.load(modelURL ?? EmbeddingModel.defaultURL)
+            model.descriptor = options.descriptor ?? .standard
             let writer = try IndexWriter.create(at: index, dimension: model.dimension, dtype: options.dtype,
-                                                model: model.identity,
+                                                model: model.identity, descriptor: model.recordedDescriptor,
                                                 shardSizeLimit: shardLimit(model.dimension, options.dtype))
             return (writer, model)
         case (.resume, true), (.add, true):
             let manifest = try Manifest.load(from: index)
             let model = try EmbeddingModel.forIndex(manifest, index: index, explicit: modelURL)
+            if let asked = options.descriptor, asked != model.descriptor {
+                throw PipelineError(file: index.path, reason: .descriptorMismatch(asked: "\(asked)", recorded: "\(model.descriptor)"))
+            }
             let writer = try IndexWriter.open(at: index, shardSizeLimit: shardLimit(manifest.dimension, manifest.dtype))
             return (writer, model)
         }

@@ -28,6 +28,8 @@ public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible
         case dimensionMismatch(index: Int, model: Int)
         /// The prototype rule asked of a classifier opened without the prototypes.
         case prototypesNotLoaded
+        /// Descriptor options other than the ones the index was built with.
+        case descriptorMismatch(asked: String, recorded: String)
     }
 
     public let file: String
@@ -55,6 +57,8 @@ public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible
             "\(file): model \(model) differs from the index's \(recorded) (built with \(recordedPath ?? "an unrecorded file"))"
         case let .dimensionMismatch(index, model): "\(file): index dimension \(index) differs from the model's \(model)"
         case .prototypesNotLoaded: "\(file): the prototype rule needs the classifier opened with it"
+        case let .descriptorMismatch(asked, recorded):
+            "\(file): the index was built with descriptor \(recorded), not \(asked) (queries are embedded as the rows were)"
         }
     }
 }

@@ -20,10 +20,11 @@ public final class ClassificationServer: Sendable {
     public init(index: URL, options: ServerOptions) throws {
         self.options = options
         holder = try IndexHolder(index: index, model: options.model, threads: options.threads)
-        let model = holder.current.classifier.model.model
-        batcher = QueryBatcher(network: Network(model: model, maxBatch: options.maxBatch, threads: options.threads),
-                               holder: holder, window: options.window, maxBatch: options.maxBatch)
-        preparation = ImagePreparation(size: model.inputSize, threads: options.threads)
+        let embedding = holder.current.classifier.model
+        let network = DescriptorNetwork(model: embedding.model, descriptor: embedding.descriptor,
+                                        maxBatch: options.maxBatch, threads: options.threads)
+        batcher = QueryBatcher(network: network, holder: holder, window: options.window, maxBatch: options.maxBatch)
+        preparation = ImagePreparation(input: network.input, threads: options.threads)
         inFlight = InFlight(limit: options.maxInFlight)
     }
 

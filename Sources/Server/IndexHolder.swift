@@ -1,5 +1,7 @@
 import Dispatch
+import Embedder
 import Foundation
+import Pipeline
 import ShardedIndex
 
 /// The generation the server answers from, and its reload: a timer reads the manifest's generation and,
@@ -42,6 +44,13 @@ final class IndexHolder: @unchecked Sendable {
         guard generation != current.generation else { return }
         do {
             let next = try ServedIndex(index: index, model: model, threads: threads)
+            // The network embeds queries with the descriptor the server started with; rows embedded with
+            // another (an index rebuilt in place) would not match them.
+            let (started, now) = (current.classifier.model.descriptor, next.classifier.model.descriptor)
+            guard now == started else {
+                return report(CLIError.input(path: index.path, reason:
+                    "the index now records descriptor \(now), not \(started) as when the server started (restart cbr serve)"))
+            }
             lock.withLock { served = next }
             lastFailure = nil
             FileHandle.standardError.write(Data("cbr serve: \(index.path): now serving generation \(next.generation) (\(next.ids.count) rows)\n".utf8))

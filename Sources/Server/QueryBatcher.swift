@@ -14,7 +14,7 @@ final class QueryBatcher: @unchecked Sendable {
         var continuation: CheckedContinuation<Answer, any Error>
     }
 
-    private let network: Network
+    private let network: DescriptorNetwork
     private let holder: IndexHolder
     private let window: Double
     private let maxBatch: Int
@@ -28,12 +28,12 @@ final class QueryBatcher: @unchecked Sendable {
     private(set) var batches = 0
     private(set) var images = 0
 
-    init(network: Network, holder: IndexHolder, window: Double, maxBatch: Int) {
+    init(network: DescriptorNetwork, holder: IndexHolder, window: Double, maxBatch: Int) {
         self.network = network
         self.holder = holder
         self.window = max(0, window)
         self.maxBatch = max(1, min(maxBatch, network.maxBatch))
-        input = [Float](repeating: 0, count: self.maxBatch * network.inputCount)
+        input = [Float](repeating: 0, count: self.maxBatch * network.input.count)
     }
 
     func start() {
@@ -51,9 +51,9 @@ final class QueryBatcher: @unchecked Sendable {
         finished.wait()
     }
 
-    /// The answer for one preprocessed image (`network.inputCount` floats).
+    /// The answer for one preprocessed image (`network.input.count` floats: its tensor at each size).
     func classify(_ tensor: [Float], _ query: Query) async throws -> Answer {
-        precondition(tensor.count == network.inputCount, "a preprocessed image has the network's input size")
+        precondition(tensor.count == network.input.count, "a preprocessed image has the network's input size")
         return try await withCheckedThrowingContinuation { continuation in
             condition.withLock {
                 if stopped {
@@ -94,14 +94,13 @@ final class QueryBatcher: @unchecked Sendable {
 
     private func run(_ jobs: [Job]) {
         let served = holder.current
-        let count = jobs.count, size = network.inputCount
+        let count = jobs.count, size = network.input.count
         for (slot, job) in jobs.enumerated() {
             input.withUnsafeMutableBufferPointer { buffer in
                 job.tensor.withUnsafeBufferPointer { (buffer.baseAddress! + slot * size).update(from: $0.baseAddress!, count: size) }
             }
         }
-        let features = input.withUnsafeBufferPointer { network.forward($0, count: count).features }
-        let embeddings = Network.normalized(features, dimension: network.featureDimension)
+        let embeddings = input.withUnsafeBufferPointer { network.embed($0, count: count).embeddings }
         let d = network.featureDimension
         // One search per distinct class filter (usually one): a filter is a mask inside the search.
         var groups: [ClassFilter: [Int]] = [:]

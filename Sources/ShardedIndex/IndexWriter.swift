@@ -26,7 +26,7 @@ public final class IndexWriter {
 
     /// Starts a new, empty index in `directory` (created if needed; it must not already hold an index).
     public static func create(at directory: URL, dimension: Int, dtype: ScalarType = .float32,
-                              model: Manifest.Model? = nil,
+                              model: Manifest.Model? = nil, descriptor: Manifest.Descriptor? = nil,
                               shardSizeLimit: Int = defaultShardSizeLimit) throws -> IndexWriter {
         guard dimension > 0 else { throw IndexError.badInput("dimension must be positive, got \(dimension)") }
         let fm = FileManager.default
@@ -38,7 +38,7 @@ public final class IndexWriter {
         guard !fm.fileExists(atPath: Manifest.url(in: directory).path) else {
             throw IndexError.badInput("\(directory.path): already holds an index (use open to add to it)")
         }
-        let manifest = Manifest(dimension: dimension, dtype: dtype, model: model)
+        let manifest = Manifest(dimension: dimension, dtype: dtype, model: model, descriptor: descriptor)
         try manifest.save(to: directory)
         try Durability.sync(directory.deletingLastPathComponent())
         return IndexWriter(directory: directory, manifest: manifest, lock: lock,

@@ -20,6 +20,21 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// How photos were embedded around the network (`cbr index build --pool/--flip/--scales`; absent: the
+    /// network's own embedding). Queries are embedded the same way (docs/accuracy.md, "Descriptors").
+    public struct Descriptor: Codable, Sendable, Equatable {
+        /// `avg` or `gem:P`.
+        public var pooling: String
+        public var flip: Bool
+        /// Input sizes relative to the model's.
+        public var scales: [Double]
+        public init(pooling: String, flip: Bool, scales: [Double]) {
+            self.pooling = pooling
+            self.flip = flip
+            self.scales = scales
+        }
+    }
+
     public struct Shard: Codable, Sendable, Equatable {
         /// Path relative to the index root.
         public var file: String
@@ -55,6 +70,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var dimension: Int
     public var dtype: ScalarType
     public var model: Model?
+    /// The descriptor the rows were embedded with (absent: the network's own embedding).
+    public var descriptor: Descriptor?
     public var shards: [Shard]
     public var classes: [Class]
     /// Rows in all listed shards (removed classes included until `compact`).
@@ -71,12 +88,13 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// the same way before a search, and `dimension` is then the projection's output (docs/accuracy.md).
     public var projection: Projection?
 
-    public init(dimension: Int, dtype: ScalarType, model: Model?) {
+    public init(dimension: Int, dtype: ScalarType, model: Model?, descriptor: Descriptor? = nil) {
         format = Self.formatName
         version = Self.currentVersion
         self.dimension = dimension
         self.dtype = dtype
         self.model = model
+        self.descriptor = descriptor
         shards = []
         classes = []
         rowCount = 0

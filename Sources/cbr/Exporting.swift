@@ -20,6 +20,11 @@ enum Exporting {
         } else {
             embedder = try EmbeddingModel.forIndex(reader.manifest, index: index, explicit: explicit)
         }
+        // The graph runs the network's own embedding: one size, average pooling, no mirror image.
+        guard embedder.descriptor.isStandard else {
+            throw CLIError.input(path: index.path, reason: "the index embeds photos with descriptor \(embedder.descriptor); "
+                + "an exported model embeds as the network does (avg, one size, no flip): build the index without --pool/--flip/--scales")
+        }
         let exported = try ClassifierExport.build(model: embedder.model, index: reader, options: options,
                                                   producerVersion: producerVersion)
         var dataNote = ""

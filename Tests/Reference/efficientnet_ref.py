@@ -8,6 +8,7 @@ pooled feature and the ImageNet logits.
     efficientnet_ref.py CHECKPOINT --input x.f32 [--features out.f32] [--logits out.f32] [--top 5]
     efficientnet_ref.py CHECKPOINT --image photo.png [--save-input x.f32] ...
     efficientnet_ref.py CHECKPOINT --dump KEY [KEY...]        (tensor values as JSON: shape + flat list)
+    efficientnet_ref.py CHECKPOINT --image photo.png --embeddings out.f32 [--pool gem:3] [--flip] [--scales 1,0.75]
 
 --input is raw little-endian float32 NHWC, shape [n, size, size, 3] (n inferred).
 """
@@ -207,8 +208,9 @@ def relu6(x):
     return np.clip(x, 0.0, 6.0)
 
 
-def forward(sd, x):
-    """x: [n, size, size, 3] NHWC (already normalized). Returns (features [n, 1280], logits [n, 1000])."""
+def forward(sd, x, pool="avg"):
+    """x: [n, size, size, 3] NHWC (already normalized). Returns (features [n, 1280], logits [n, 1000]).
+    pool: "avg" (the network's) or "gem:P", the generalized mean (mean of max(x, 1e-6)^P)^(1/P)."""
     sd = {k: v.astype(np.float64) for k, v in sd.items()}
     variant = detect_variant(sd)
     x = relu6(batchnorm(conv2d(x.astype(np.float64), sd["_conv_stem.weight"], 2), sd, "_bn0"))
@@ -223,7 +225,11 @@ def forward(sd, x):
             y = y + x
         x = y
     x = relu6(batchnorm(pointwise(x, sd["_conv_head.weight"]), sd, "_bn1"))
-    features = x.mean(axis=(1, 2))
+    if pool == "avg":
+        features = x.mean(axis=(1, 2))
+    else:
+        p = float(pool.split(":")[1])
+        features = (np.maximum(x, 1e-6) ** p).mean(axis=(1, 2)) ** (1 / p)
     logits = features @ sd["_fc.weight"].T + sd["_fc.bias"]
     return features, logits
 
@@ -247,6 +253,19 @@ def preprocess(path, size):
     return (np.asarray(im, dtype=np.float64) - 127.0) / 128.0
 
 
+def descriptor(sd, paths, size, pool, flip, scales):
+    """The descriptor embedding of each image (docs/accuracy.md): for every scale s the image preprocessed
+    at round(size * s) (half to even), and with flip its mirror image too; each pass's pooled feature
+    L2-normalised, their sum L2-normalised."""
+    total = 0
+    for s in scales:
+        x = np.stack([preprocess(p, round(size * s)) for p in paths])
+        for view in [x, x[:, :, ::-1, :]] if flip else [x]:
+            f, _ = forward(sd, view, pool)
+            total = total + f / np.linalg.norm(f, axis=1, keepdims=True)
+    return total / np.linalg.norm(total, axis=1, keepdims=True)
+
+
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -260,6 +279,10 @@ def main():
     ap.add_argument("--logits", help="write the logits as raw float32 [n, 1000]")
     ap.add_argument("--top", type=int, default=0, help="print the top-k class indices per image")
     ap.add_argument("--dump", nargs="+", help="print these tensors as JSON (shape + flat values)")
+    ap.add_argument("--embeddings", help="with --image: write the descriptor embeddings as raw float32 [n, d]")
+    ap.add_argument("--pool", default="avg", help="avg or gem:P (with --embeddings)")
+    ap.add_argument("--flip", action="store_true", help="average with the mirror image (with --embeddings)")
+    ap.add_argument("--scales", default="1", help="comma-separated input scales (with --embeddings)")
     args = ap.parse_args()
 
     sd = load_checkpoint(args.checkpoint)
@@ -268,6 +291,12 @@ def main():
                           for k in args.dump}))
         return
     size = VARIANTS[detect_variant(sd)][0]
+    if args.embeddings:
+        if not args.image:
+            ap.error("--embeddings needs --image")
+        scales = [float(s) for s in args.scales.split(",")]
+        descriptor(sd, args.image, size, args.pool, args.flip, scales).astype("<f4").tofile(args.embeddings)
+        return
     if args.image:
         x = np.stack([preprocess(p, size) for p in args.image])
     elif args.input:

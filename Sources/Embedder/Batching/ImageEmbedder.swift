@@ -1,13 +1,17 @@
 import Dispatch
 import Foundation
 
-/// Files → L2-normalised embeddings: a decode/preprocess stage feeding `Network`, with the next batch
-/// prepared on a background thread while the current one runs through the network.
+/// Files → L2-normalised embeddings: a decode/preprocess stage feeding the descriptor's networks
+/// (`DescriptorNetwork`), with the next batch prepared on a background thread while the current one runs.
 public final class ImageEmbedder: @unchecked Sendable {
-    /// Writes one image's preprocessed `size × size × 3` floats into the buffer, or throws why it cannot.
+    /// Writes one image's preprocessed floats into the buffer (`descriptorNetwork.input.count` of them, laid out
+    /// by `DescriptorInput.write`: one `size × size × 3` tensor for the standard descriptor), or throws why
+    /// it cannot.
     public typealias Prepare = @Sendable (URL, UnsafeMutableBufferPointer<Float>) throws -> Void
 
-    public let network: Network
+    public let descriptorNetwork: DescriptorNetwork
+    /// The network at the first input size (the whole embedder's network for the standard descriptor).
+    public var network: Network { descriptorNetwork.networks[0] }
     public let batchSize: Int
     public let variant: Variant
     /// SHA-256 of the checkpoint the model came from.
@@ -19,15 +23,16 @@ public final class ImageEmbedder: @unchecked Sendable {
     public let decodeThreads: Int
 
     public init(model: FoldedModel, batchSize: Int, threads: Int, decodeThreads: Int? = nil,
-                prepare: @escaping Prepare) {
+                descriptor: Descriptor = .standard, prepare: @escaping Prepare) {
         precondition(batchSize >= 1, "batch size must be positive")
         self.decodeThreads = max(1, decodeThreads ?? threads)
-        network = Network(model: model, maxBatch: batchSize, threads: threads)
+        let network = DescriptorNetwork(model: model, descriptor: descriptor, maxBatch: batchSize, threads: threads)
+        self.descriptorNetwork = network
         self.batchSize = batchSize
         variant = model.variant
         sourceChecksum = model.sourceChecksum
         self.prepare = prepare
-        inputs = (0..<2).map { _ in FloatBuffer(count: batchSize * (model.inputSize * model.inputSize * 3)) }
+        inputs = (0..<2).map { _ in FloatBuffer(count: batchSize * network.input.count) }
     }
 
     /// Where the last `run`'s time went: waiting for decoded batches (the network idle), in the network, and
@@ -60,12 +65,12 @@ public final class ImageEmbedder: @unchecked Sendable {
             }
             let buffer = UnsafeBufferPointer(start: inputs[k % 2].pointer, count: inputs[k % 2].count)
             let forwardStart = DispatchTime.now().uptimeNanoseconds
-            let (features, logits) = network.forward(buffer, count: prepared.indices.count)
+            let (embeddings, logits) = descriptorNetwork.embed(buffer, count: prepared.indices.count)
             timing.forward += Self.seconds(since: forwardStart)
             try consume(EmbeddedBatch(
-                indices: prepared.indices, files: prepared.indices.map { files[$0] },
-                embeddings: Network.normalized(features, dimension: network.featureDimension), logits: logits,
-                failures: prepared.failures, dimension: network.featureDimension, classCount: network.classCount))
+                indices: prepared.indices, files: prepared.indices.map { files[$0] }, embeddings: embeddings,
+                logits: logits, failures: prepared.failures, dimension: descriptorNetwork.featureDimension,
+                classCount: descriptorNetwork.classCount))
         }
     }
 
@@ -77,7 +82,7 @@ public final class ImageEmbedder: @unchecked Sendable {
     /// over `decodeThreads` threads), then the successful ones packed in order.
     private func startPreparing(_ chunk: Range<Int>, of files: [URL], into buffer: FloatBuffer) -> PreparedBatch {
         let result = PreparedBatch(count: chunk.count)
-        let perImage = network.inputCount, prepare = self.prepare, workers = decodeThreads
+        let perImage = descriptorNetwork.input.count, prepare = self.prepare, workers = decodeThreads
         let list = Array(files[chunk]), first = chunk.lowerBound
         DispatchQueue.global().async {
             Parallel.pieces(list.count, workers: workers) { slot in

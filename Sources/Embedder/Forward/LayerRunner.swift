@@ -100,9 +100,9 @@ struct LayerRunner {
         watch.restart()
     }
 
-    /// Head 1×1 conv to the feature width, then bias + ReLU6 fused into the global average pool.
+    /// Head 1×1 conv to the feature width, then bias + ReLU6 fused into the global pool (average or GeM).
     mutating func head(images: Int, input: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                       features: UnsafeMutablePointer<Float>) {
+                       features: UnsafeMutablePointer<Float>, pooling: Descriptor.Pooling = .average) {
         let pixels = plan.headOutput.pixels, channels = plan.head.outChannels
         let rows = images * pixels, k = plan.head.inChannels, pieces = rows >= 16 * workers ? workers : 1
         let src = SendablePointer(input), dst = SendablePointer(scratch), weight = SendablePointer(parameters.head.w)
@@ -116,8 +116,14 @@ struct LayerRunner {
         let bias = SendablePointer(parameters.head.b)
         Parallel.ranges(images, workers: workers) { range in
             for n in range {
-                Pool.averageReLU6(headOut.pointer + n * pixels * channels, pixels: pixels, channels: channels,
-                                  bias: bias.pointer, into: pooled.pointer + n * channels)
+                let x = headOut.pointer + n * pixels * channels, out = pooled.pointer + n * channels
+                switch pooling {
+                case .average:
+                    Pool.averageReLU6(x, pixels: pixels, channels: channels, bias: bias.pointer, into: out)
+                case .gem(let exponent):
+                    Pool.generalizedMeanReLU6(x, pixels: pixels, channels: channels, bias: bias.pointer,
+                                              exponent: exponent, into: out)
+                }
             }
         }
         watch.lap(.poolClassifier, into: &times)

@@ -36,6 +36,9 @@ public final class Network: @unchecked Sendable {
     public let split: Int
     public let group: Int
 
+    /// How the last feature map is pooled into the features (`Descriptor.Pooling`; default the average).
+    public let pooling: Descriptor.Pooling
+
     /// Whether the early blocks run fused, band by band (`FusedBlock`); false runs every layer over the whole
     /// activation (the reference path the tests compare against).
     public let fused: Bool
@@ -48,15 +51,19 @@ public final class Network: @unchecked Sendable {
     ///     256 KiB).
     ///   - lateBandBytes: the same for the late blocks, whose bands are whole images (default 1 MiB; 0 runs
     ///     them layer by layer).
-    ///   - inputSize: the square input side, default the variant's (other sizes are for tests and tuning).
+    ///   - inputSize: the square input side, default the variant's (other sizes: a descriptor's scales, tests,
+    ///     tuning).
+    ///   - pooling: the pooling of the last feature map (default the network's average).
     public init(model: FoldedModel, maxBatch: Int, threads: Int, group: Int? = nil, splitPixels: Int? = nil,
-                fused: Bool = true, bandBytes: Int? = nil, lateBandBytes: Int? = nil, inputSize: Int? = nil) {
+                fused: Bool = true, bandBytes: Int? = nil, lateBandBytes: Int? = nil, inputSize: Int? = nil,
+                pooling: Descriptor.Pooling = .average) {
         precondition(maxBatch >= 1 && threads >= 1, "batch and threads must be positive")
         precondition((inputSize ?? 1) >= 1 && (bandBytes ?? 1) >= 1 && (lateBandBytes ?? 0) >= 0,
                      "input size and band bytes must be positive")
         self.maxBatch = maxBatch
         self.threads = threads
         self.fused = fused
+        self.pooling = pooling
         let plan = Plan(model: model, inputSize: inputSize ?? model.inputSize)
         self.plan = plan
         parameters = Parameters(model)
@@ -156,7 +163,7 @@ public final class Network: @unchecked Sendable {
                 late = runner.blocks(split..<plan.blocks.count, images: n, input: late, output: nil, scratch: scratch)
             }
             runner.head(images: n, input: late, scratch: scratch.first { $0 != late }!,
-                        features: features + start * featureDimension)
+                        features: features + start * featureDimension, pooling: pooling)
             start += n
         }
         space.times = space.times + runner.times

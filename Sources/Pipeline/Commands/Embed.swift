@@ -1,3 +1,4 @@
+import Embedder
 import Foundation
 import Imaging
 
@@ -35,7 +36,7 @@ extension Commands {
     /// The RGB8 pixels the network was fed for each of `files` (which all prepared once already): prepared
     /// again by the same reader, then `x·128 + 127`, which inverts `(x − 127)/128` exactly.
     static func networkInputPixels(_ files: [URL], size: Int, decode: DecodeMode) throws -> [UInt8] {
-        let prepare = ImageFileReader.preparation(size: size, decode: decode)
+        let prepare = ImageFileReader.preparation(input: DescriptorInput(sizes: [size]), decode: decode)
         let count = size * size * 3
         var tensor = [Float](repeating: 0, count: count)
         var out: [UInt8] = []

@@ -27,6 +27,7 @@ extension Commands {
             "shards: \(m.shards.count), \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB",
             "classes: \(m.classes.count) (\(removed.count) removed, \(removed.reduce(0) { $0 + $1.rows }) rows awaiting compact)",
             "model: " + (m.model.map { "\($0.name) \($0.checksum)" } ?? "none"),
+            "descriptor: " + ((try? EmbeddingModel.descriptor(of: m, index: index))?.description ?? "unreadable"),
             "prototypes: " + (m.prototypes.map { "\($0.file), covers \($0.shards.count) of \(m.shards.count) shards" } ?? "none"),
             "projection: " + (m.projection.map { p in
                 "\(p.method) \(p.inputDimension) → \(m.dimension) (shrinkage \(p.shrinkage), ridge \(p.ridge)), \(p.file), "

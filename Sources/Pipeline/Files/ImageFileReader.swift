@@ -1,3 +1,4 @@
+import Embedder
 import Foundation
 import Imaging
 
@@ -30,15 +31,15 @@ enum ImageFileReader {
         }
     }
 
-    /// Decode (JPEG/PNG, EXIF orientation), then Pillow-exact resize and crop to `size`, into the buffer.
-    static func preparation(size: Int, decode: DecodeMode = .exact)
+    /// Decode (JPEG/PNG, EXIF orientation), then Pillow-exact resize and crop to each of `input`'s sizes,
+    /// into the buffer (a JPEG is drafted down no further than the largest size needs).
+    static func preparation(input: DescriptorInput, decode: DecodeMode = .exact)
         -> @Sendable (URL, UnsafeMutableBufferPointer<Float>) throws -> Void {
-        let preprocessor = Preprocessor(size: size)
-        let decoder = ImageDecoder(for: preprocessor, mode: decode)
+        let decoder = ImageDecoder(for: input.largest, mode: decode)
         return { url, buffer in
             let path = DiskPath(url: url)
             let data = try contents(of: path, limit: decoder.maxFileBytes)
-            preprocessor.tensor(from: try decoder.decode(data: data, name: path.description), into: buffer)
+            input.write(try decoder.decode(data: data, name: path.description), into: buffer)
         }
     }
 }
