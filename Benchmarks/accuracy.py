@@ -34,6 +34,17 @@ CONFIGS = [
     ("learned D=64", ["--method", "learned", "--dims", "64"]),
     ("learned ridge=1", ["--method", "learned", "--ridge", "1"]),
 ]
+SCALES = ["--scales", "1,0.7071,1.4142"]
+# (label, index build descriptor options, whiten arguments or None): each descriptor indexes the gallery again.
+DESCRIPTORS = [
+    ("gem:3", ["--pool", "gem"], None),
+    ("flip", ["--flip"], None),
+    ("scales 1,0.71,1.41", SCALES, None),
+    ("gem:3 + flip", ["--pool", "gem", "--flip"], None),
+    ("gem:3 + flip + scales", ["--pool", "gem", "--flip"] + SCALES, None),
+    ("gem:3 + flip + scales + learned", ["--pool", "gem", "--flip"] + SCALES, ["--method", "learned"]),
+    ("gem:3 + learned", ["--pool", "gem"], ["--method", "learned"]),
+]
 
 
 def run(args, **kw):
@@ -51,6 +62,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--rules", default="max,mean")
     p.add_argument("--qe", action="append", default=[], help="extra eval runs with --qe VALUE on the unwhitened index")
+    p.add_argument("--only-descriptors", action="store_true", help="the default index and the descriptor rows only")
     p.add_argument("--out")
     a = p.parse_args()
     rows = []
@@ -60,13 +72,24 @@ def main():
             shutil.rmtree(root, ignore_errors=True)
             run([sys.executable, SCRIPT, "--out", root, "--seed", str(a.seed)] + SETS[name])
         info = json.load(open(os.path.join(root, "set.json")))
-        base = os.path.join(a.work, name + "-index")
-        if not os.path.exists(base):
-            t = time.time()
-            run([a.cbr, "index", "build", os.path.join(root, "gallery"), "--index", base])
-            info["build_s"] = time.time() - t
-        configs = CONFIGS + [("qe " + q, ["qe", q]) for q in a.qe]
-        for label, whiten in configs:
+        gallery_images = sum(len(fs) for _, _, fs in os.walk(os.path.join(root, "gallery")))
+
+        def build(options):
+            """The gallery indexed with these descriptor options (once), and its indexing rate (images/s)."""
+            index = os.path.join(a.work, name + "-index" + "".join(o.replace(",", "_").replace(":", "") for o in options))
+            stamp = index + ".seconds"
+            if not os.path.exists(stamp):
+                shutil.rmtree(index, ignore_errors=True)
+                t = time.time()
+                run([a.cbr, "index", "build", os.path.join(root, "gallery"), "--index", index] + options)
+                open(stamp, "w").write("%f" % (time.time() - t))
+            return index, gallery_images / float(open(stamp).read())
+
+        base, _ = build([])
+        configs = [(label, [], whiten) for label, whiten in (CONFIGS[:1] if a.only_descriptors else CONFIGS)]
+        configs += [("qe " + q, [], ["qe", q]) for q in a.qe] + DESCRIPTORS
+        for label, options, whiten in configs:
+            base, images_per_second = build(options)
             index = base
             extra = []
             if whiten and whiten[0] == "qe":
@@ -83,12 +106,12 @@ def main():
             seconds = time.time() - t
             for r in json.loads(out)["reports"]:
                 rows.append((name, label, r["rule"], r["top1"], r["top5"], r["gap"], r.get("thresholdF1") or 0,
-                             r["queries"], r["distractors"], size, r["queries"] / seconds))
+                             r["queries"], r["distractors"], size, r["queries"] / seconds, images_per_second))
                 print("%-12s %-18s %-5s top1 %.3f top5 %.3f GAP %.3f F1 %.3f" % rows[-1][:7], flush=True)
-    table = ["| set | configuration | rule | top-1 | top-5 | GAP | open-set F1 | queries (distractors) | index KiB | queries/s (eval, incl. embedding) |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    table = ["| set | configuration | rule | top-1 | top-5 | GAP | open-set F1 | queries (distractors) | index KiB | queries/s (eval, incl. embedding) | images/s (index build) |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        table.append("| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %d (%d) | %d | %.1f |" % (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] // 1024, r[10]))
+        table.append("| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %d (%d) | %d | %.1f | %.1f |" % (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] // 1024, r[10], r[11]))
     text = "\n".join(table)
     print(text)
     if a.out:

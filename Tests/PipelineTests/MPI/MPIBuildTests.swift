@@ -47,6 +47,27 @@ struct MPIBuildTests {
         try DistributedBuildTests.expectSame(index, as: reference)
     }
 
+    @Test("np 2 with a descriptor (gem, flip, two scales): the index of cbr index build, recipe recorded")
+    func descriptorRecipe() throws {
+        let root = try TestData.temporaryDirectory("cbr-mpi-descriptor")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("data/cat")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        for name in ["chelsea.png", "coffee.png", "astronaut.png"] {
+            try FileManager.default.copyItem(at: TestData.photo(name), to: data.appendingPathComponent(name))
+        }
+        let reference = root.appendingPathComponent("reference"), index = root.appendingPathComponent("index")
+        let arguments = [root.appendingPathComponent("data").path, "--pool", "gem:2", "--flip", "--scales", "1,0.75"] + Self.flags
+        let single = try CLIRun.cbr(["index", "build", "--index", reference.path] + arguments)
+        let run = try CLIRun.mpi(ranks: 2, ["index", "build", "--index", index.path] + arguments)
+        #expect(single.status == 0 && run.status == 0, "\(run.stderr)")
+        #expect(try Manifest.load(from: index).descriptor == Manifest.Descriptor(pooling: "gem:2", flip: true, scales: [1, 0.75]))
+        try DistributedBuildTests.expectSame(index, as: reference)
+        // Resuming on another number of ranks with another descriptor is refused by rank 0, in one line.
+        let other = try CLIRun.mpi(ranks: 2, ["index", "build", "--index", index.path, "--resume"] + arguments.prefix(1) + Self.flags + ["--pool", "avg"])
+        #expect(other.status == 2 && other.stderr.contains("descriptor gem:2"), "\(other.stderr)")
+    }
+
     @Test("index add on 3 ranks appends the new classes as cbr index add does")
     func addEqualsSingleProcess() throws {
         let (train, _, _) = try DistributedBuildTests.photos()
