@@ -39,23 +39,30 @@ final class IndexHolder: @unchecked Sendable {
 
     /// Loads the committed generation if it is not the one served (called on the reload queue).
     private func reloadIfChanged() {
-        let generation: Int
-        do { generation = try Manifest.load(from: index).generation } catch { return report(error) }
-        guard generation != current.generation else { return }
+        let manifest: Manifest
+        do { manifest = try Manifest.load(from: index) } catch { return report(error) }
+        guard manifest.generation != current.generation else { return }
         do {
+            // Checked on the manifest before the rows are loaded, so that a changed descriptor is not loaded
+            // again at every tick; and on what was loaded, which a commit in between may have changed.
+            try checkDescriptor(try EmbeddingModel.descriptor(of: manifest, index: index))
             let next = try ServedIndex(index: index, model: model, threads: threads)
-            // The network embeds queries with the descriptor the server started with; rows embedded with
-            // another (an index rebuilt in place) would not match them.
-            let (started, now) = (current.classifier.model.descriptor, next.classifier.model.descriptor)
-            guard now == started else {
-                return report(CLIError.input(path: index.path, reason:
-                    "the index now records descriptor \(now), not \(started) as when the server started (restart cbr serve)"))
-            }
+            try checkDescriptor(next.classifier.model.descriptor)
             lock.withLock { served = next }
             lastFailure = nil
             FileHandle.standardError.write(Data("cbr serve: \(index.path): now serving generation \(next.generation) (\(next.ids.count) rows)\n".utf8))
         } catch {
             report(error)
+        }
+    }
+
+    /// The network embeds queries with the descriptor the server started with; rows embedded with another
+    /// (an index rebuilt in place) would not match them.
+    private func checkDescriptor(_ now: Descriptor) throws {
+        let started = current.classifier.model.descriptor
+        guard now == started else {
+            throw CLIError.input(path: index.path, reason:
+                "the index now records descriptor \(now), not \(started) as when the server started (restart cbr serve)")
         }
     }
 

@@ -56,11 +56,14 @@ public struct Descriptor: Sendable, Hashable, CustomStringConvertible {
 
     public var isStandard: Bool { self == .standard }
 
-    /// The work of one photo relative to the standard embedding: Σ scale² over the scales, doubled by flip.
-    public var work: Double { scales.reduce(0) { $0 + $1 * $1 } * (flip ? 2 : 1) }
+    /// Images run per photo at each size: the photo, and its mirror image with flip.
+    public var views: Int { flip ? 2 : 1 }
+
+    /// The work of one photo relative to the standard embedding: Σ scale² over the scales, times `views`.
+    public var work: Double { scales.reduce(0) { $0 + $1 * $1 } * Double(views) }
 
     /// Network passes per photo.
-    public var passes: Int { scales.count * (flip ? 2 : 1) }
+    public var passes: Int { scales.count * views }
 
     /// The square input side of each scale for a model of side `modelSize`.
     public func inputSizes(modelSize: Int) -> [Int] {

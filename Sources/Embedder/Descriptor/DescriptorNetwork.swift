@@ -22,7 +22,7 @@ public final class DescriptorNetwork: @unchecked Sendable {
         self.maxBatch = maxBatch
         let sizes = descriptor.inputSizes(modelSize: model.inputSize)
         input = DescriptorInput(sizes: sizes)
-        let copies = descriptor.flip ? 2 : 1
+        let copies = descriptor.views
         networks = sizes.map {
             Network(model: model, maxBatch: maxBatch * copies, threads: threads, inputSize: $0, pooling: descriptor.pooling)
         }
@@ -41,7 +41,7 @@ public final class DescriptorNetwork: @unchecked Sendable {
             let (features, logits) = networks[0].forward(photos, count: count)
             return (Network.normalized(features, dimension: f), logits)
         }
-        let copies = descriptor.flip ? 2 : 1
+        let copies = descriptor.views
         var sum = [Float](repeating: 0, count: count * f)
         var logits: [Float] = []
         for (k, network) in networks.enumerated() {
