@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Every OpenBLAS call cbr makes, each wrapped once: the forward pass, the search and the benchmarks all
 /// go through here, so the thread count has one owner and one rule.
@@ -52,14 +53,42 @@ public enum BLAS {
         }
     }
 
-    /// Runs `body` with OpenBLAS limited to `count` threads, then restores the previous count.
+    /// Runs `body` with OpenBLAS limited to `count` threads (at most: while sections overlap, the smallest
+    /// count asked by any of them holds), then, when the last overlapping section ends, restores the count
+    /// from before the first. Sections run concurrently from several threads (searches in parallel tests, a
+    /// server's requests): restoring each one's own "previous" count would hand a section still running the
+    /// count another saved before it started, and OpenBLAS's threads would then run inside its workers.
     public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
-        let previous = threads
-        threads = count
-        defer { threads = previous }
+        ThreadSections.shared.enter(max(1, count))
+        defer { ThreadSections.shared.leave(max(1, count)) }
         return try body()
     }
 
     /// OpenBLAS's build configuration, which names the kernels it picked for this CPU.
     public static var configuration: String? { openblas_get_config().map { String(cString: $0) } }
+}
+
+/// The open `BLAS.withThreads` sections, process-wide, under one lock.
+private final class ThreadSections: @unchecked Sendable {
+    static let shared = ThreadSections()
+    private let lock = NSLock()
+    /// Counts asked by the open sections.
+    private var open: [Int] = []
+    /// OpenBLAS's count before the first open section.
+    private var base = 0
+
+    func enter(_ count: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if open.isEmpty { base = BLAS.threads }
+        open.append(count)
+        BLAS.threads = open.min() ?? count
+    }
+
+    func leave(_ count: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let i = open.firstIndex(of: count) { open.remove(at: i) }
+        BLAS.threads = open.min() ?? base
+    }
 }
