@@ -21,7 +21,7 @@ public struct ClassifyCommand<Host: CommandHost>: ParsableCommand {
     @Option(help: "Images gathered before each search of the index (1…\(Limits.searchBatch.upperBound)).")
     public var searchBatch = 1024
     @OptionGroup public var embedding: EmbeddingArguments
-    @Option(help: ArgumentHelp("Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.", valueName: "C|auto"))
+    @Option(help: ArgumentHelp("Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). With :P, classes are picked among the prototypes of each query's P best prototype groups (√classes groups; for tens of thousands of classes). Default: exact.", valueName: "C[:P]|auto[:P]"))
     public var route: Route?
     @OptionGroup public var filter: ClassFilterArguments
     @Option(help: "Name the N nearest indexed images behind each predicted class (CSV columns or JSONL fields; 0…\(Limits.explain.upperBound)).")

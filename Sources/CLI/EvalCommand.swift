@@ -19,7 +19,7 @@ public struct EvalCommand<Host: CommandHost>: ParsableCommand {
     @Option(help: "Calibrate the threshold for this precision instead of the best F1.") public var targetPrecision: Double?
     @Flag(help: "Machine-readable JSON on stdout.") public var json = false
     @OptionGroup public var embedding: EmbeddingArguments
-    @Option(help: ArgumentHelp("Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). Default: exact.", valueName: "C|auto"))
+    @Option(help: ArgumentHelp("Routed search: only the rows of each query's C best classes by prototype score, or 'auto' (one rank only; docs/routing.md). With :P, classes are picked among the prototypes of each query's P best prototype groups (√classes groups; for tens of thousands of classes). Default: exact.", valueName: "C[:P]|auto[:P]"))
     public var route: Route?
     @OptionGroup public var filter: ClassFilterArguments
     @Option(help: "Score classes by this trained head (cbr head fit) instead of by retrieval.") public var head: String?

@@ -27,7 +27,7 @@ public struct SearchCommand<Host: CommandHost>: ParsableCommand {
     @Flag(help: "Skip the shard checksum verification (CRC-32 of every row, once per run).") public var noVerify = false
     @Option(help: "Search threads (1…\(Limits.threads.upperBound); default: every core, shared equally by the cbr-mpi ranks on one machine).")
     public var threads: Int?
-    @Option(help: ArgumentHelp("Routed search: rank only the rows of each query's C best classes by prototype score, or 'auto' (C for 0.99 top-1 agreement with exact search on the index's own rows; one rank only). Default: exact.", valueName: "C|auto"))
+    @Option(help: ArgumentHelp("Routed search: rank only the rows of each query's C best classes by prototype score, or 'auto' (C for 0.99 top-1 agreement with exact search on the index's own rows; one rank only). With :P, classes are picked among the prototypes of each query's P best prototype groups (√classes groups; for tens of thousands of classes). Default: exact.", valueName: "C[:P]|auto[:P]"))
     public var route: Route?
     @OptionGroup public var filter: ClassFilterArguments
     @Flag(help: "Print the scan time (slowest rank) and the time to merge the ranks' lists as a note.") public var timings = false

@@ -13,8 +13,9 @@ public struct ResolvedRoute: Sendable {
     /// cluster reads other shards, so each would pick its own count.
     init(_ route: Route, reader: ShardedIndexReader, mask: LabelMask, threads: Int,
          blockRows: Int = ExactSearch.defaultBlockRows, cluster: any Cluster) throws {
-        router = try ClassRouter(index: reader)
-        switch route {
+        let plain = try ClassRouter(index: reader)
+        router = try route.probe.map { try plain.grouped(probe: $0) } ?? plain
+        switch route.count {
         case .classes(let c):
             classes = c
             calibration = nil
@@ -35,8 +36,9 @@ public struct ResolvedRoute: Sendable {
     /// `C classes per query`, and for `auto` what the calibration measured.
     public var description: String {
         let unit = classes == 1 ? "class" : "classes"
-        guard let calibration else { return "\(classes) \(unit) per query" }
-        return "\(classes) \(unit) per query (auto: top-1 agreement \(String(format: "%.3f", calibration.agreement)) "
+        let groups = router.groupCount > 0 ? " from \(router.probe) of \(router.groupCount) prototype groups" : ""
+        guard let calibration else { return "\(classes) \(unit) per query\(groups)" }
+        return "\(classes) \(unit) per query\(groups) (auto: top-1 agreement \(String(format: "%.3f", calibration.agreement)) "
             + "with exact search on \(calibration.sampled) index rows)"
     }
 }

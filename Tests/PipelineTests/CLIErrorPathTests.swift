@@ -86,8 +86,8 @@ import TestSupport
             (["index", "build", "/nonexistent", "--index", "/nonexistent", "--shard-rows", "0"], "--shard-rows must be between"),
             (["search", "q.h5", "--index", "/nonexistent", "--out", "r.h5", "--k", "0"], "--k must be between 1 and 10000"),
             (["index", "info"], "missing --index DIR"),
-            (["classify", photo, "--index", "/nonexistent", "--route", "0"], "'0' is invalid for '--route <C|auto>'"),
-            (["search", "q.h5", "--index", "/nonexistent", "--out", "r.h5", "--route", "all"], "'all' is invalid for '--route <C|auto>'"),
+            (["classify", photo, "--index", "/nonexistent", "--route", "0"], "'0' is invalid for '--route <C[:P]|auto[:P]>'"),
+            (["search", "q.h5", "--index", "/nonexistent", "--out", "r.h5", "--route", "all"], "'all' is invalid for '--route <C[:P]|auto[:P]>'"),
             (["classify", photo, "--index", "/nonexistent", "--explain=-1"], "--explain must be between 0 and 1000"),
         ]
         for (arguments, message) in cases {

@@ -102,7 +102,28 @@ import TestSupport
         #expect(before.map { $0.prefix(3) } == after.map { $0.prefix(3) })
     }
 
-    @Test(arguments: ["0", "-3", "many", "1.5"])
+    /// `C:P`: the prototypes grouped (√24 → 5 groups), each query scoring those of its P best groups. Probing
+    /// every group is the plain router; one group keeps most answers on these well-separated classes.
+    @Test func groupedRoutingProbesPrototypeGroups() throws {
+        let plain = try classify(["--top", "2", "--route", "3"])
+        #expect(try classify(["--top", "2", "--route", "3:5"]) == plain)
+        #expect(try classify(["--top", "2", "--route", "3:50"]) == plain)
+        // One group of about five classes each: an image's best class is found when its group is the best.
+        let best = { (lines: [[String]]) in
+            Dictionary(lines.filter { $0[1] == "1" }.map { ($0[0], $0[2]) }, uniquingKeysWith: { a, _ in a })
+        }
+        let one = best(try classify(["--top", "2", "--route", "3:1"])), reference = best(plain)
+        #expect(one.count == reference.count)
+        let same = reference.filter { one[$0.key] == $0.value }.count
+        #expect(same >= reference.count * 3 / 4, "\(same) of \(reference.count)")
+        let grouped = try eval(["--route", "2:2"])
+        #expect((grouped["route"] as? String) == "2 classes per query from 2 of 5 prototype groups")
+        let auto = try eval(["--route", "auto:3"])
+        #expect((auto["route"] as? String)?.contains("from 3 of 5 prototype groups (auto: top-1 agreement") == true,
+                "\(auto["route"] ?? "none")")
+    }
+
+    @Test(arguments: ["0", "-3", "many", "1.5", "3:0", "3:", ":2", "auto:x", "2:3:4"])
     func aBadRouteIsAUsageError(value: String) throws {
         let (root, index) = try Self.shared.get()
         let run = try CLIRun.cbr(["classify", root.appendingPathComponent("query").path, "--index", index.path,

@@ -13,6 +13,22 @@ public struct ClassRouter: Sendable {
     private let vectorsPerClass: Int
     /// Classes never routed (removed, or empty).
     let excluded: LabelMask
+    /// The coarse level (`grouped(groups:probe:)`), or nil: every prototype scored.
+    private var groups: PrototypeGroups?
+    /// Groups each query visits when grouped.
+    public private(set) var probe = 0
+
+    /// Prototype groups of the coarse level (0 when every prototype is scored).
+    public var groupCount: Int { groups?.groupCount ?? 0 }
+
+    /// The group of each class id (−1: never routed, or no coarse level).
+    public var classGroups: [Int32] {
+        var out = [Int32](repeating: -1, count: classCount)
+        if let groups {
+            for (row, c) in groups.classOfRow.enumerated() { out[Int(c)] = groups.rows.labels[row] }
+        }
+        return out
+    }
 
     /// `prototypes`: `routable.count × dimension` L2-normalized class prototypes, row `c` for class id `c`.
     public init(prototypes: [Float], dimension: Int, routable: [Bool]) throws {
@@ -59,6 +75,34 @@ public struct ClassRouter: Sendable {
         try self.init(prototypes: sums.normalized(), dimension: rows.dimension, routable: routable)
     }
 
+    /// This router with a coarse level: the class prototypes clustered into `groups` groups (default
+    /// √classes, at least 2), each query scoring the group centroids, then the prototypes of its best `probe`
+    /// groups only (`PrototypeGroups`). A class outside those groups is not shortlisted, so the shortlist can
+    /// differ from the plain router's; `probe` at or above the group count scores every prototype as before.
+    /// Means only: a router with sub-prototypes is returned unchanged. Clustering costs about ten SGEMMs of
+    /// 64 prototypes per group against the centroids; memory: a second copy of the prototypes.
+    public func grouped(groups requested: Int? = nil, probe: Int) throws -> ClassRouter {
+        guard probe >= 1 else { throw RoutingError.badRoute(probe) }
+        guard vectorsPerClass == 1, case .float32(let values) = prototypes.storage else { return self }
+        let routable = (0..<classCount).map { !excluded.isRemoved(Int32($0)) }
+        let live = routable.count(where: { $0 })
+        guard live >= 2 else { return self }
+        let count = requested ?? max(2, Int((Double(live).squareRoot()).rounded()))
+        var copy = self
+        copy.groups = try PrototypeGroups(prototypes: Array(values.prefix(classCount * dimension)), dimension: dimension,
+                                          routable: routable, groups: count)
+        copy.probe = probe
+        return copy
+    }
+
+    /// The same grouped router visiting `probe` groups per query (no new clustering).
+    public func probing(_ probe: Int) throws -> ClassRouter {
+        guard probe >= 1 else { throw RoutingError.badRoute(probe) }
+        var copy = self
+        copy.probe = probe
+        return copy
+    }
+
     /// Classes that are neither excluded here nor removed by `extraMask`, as a removed-class mask.
     func mask(adding extraMask: LabelMask) -> LabelMask {
         var mask = excluded.removed
@@ -72,6 +116,11 @@ public struct ClassRouter: Sendable {
                           extraMask: LabelMask = LabelMask()) throws -> Shortlist {
         guard classes > 0 else { throw RoutingError.badRoute(classes) }
         let width = max(1, min(classes, classCount))
+        // The coarse level, unless it would visit every group or the caller removes classes it does not know.
+        if let groups, vectorsPerClass == 1, probe < groups.groupCount,
+           !extraMask.removed.indices.contains(where: { extraMask.removed[$0] && $0 < classCount && !excluded.removed[$0] }) {
+            return try groups.shortlist(queries, width: width, probe: probe, threads: threads)
+        }
         // With sub-prototypes a class has several vectors: take enough to find `width` distinct classes.
         let k = min(prototypes.rowCount, width * vectorsPerClass)
         let found = try ExactSearch.search(queries: queries, in: prototypes,
@@ -107,6 +156,7 @@ public enum RoutingError: Error, CustomStringConvertible, Equatable {
     case prototypeShape(values: Int, classes: Int, dimension: Int)
     case tooManyClasses(Int)
     case negativeLabel(Int32)
+    case badGroups(Int, classes: Int)
 
     public var description: String {
         switch self {
@@ -115,6 +165,8 @@ public enum RoutingError: Error, CustomStringConvertible, Equatable {
             "routed search: \(values) prototype values do not make \(classes) classes of dimension \(d)"
         case .tooManyClasses(let n): "routed search: \(n) classes are more than class ids can number"
         case .negativeLabel(let label): "routed search: rows labelled \(label) cannot be routed (labels must be class ids ≥ 0)"
+        case .badGroups(let groups, let classes):
+            "routed search: cannot cluster \(classes) routable classes into \(groups) prototype groups"
         }
     }
 }

@@ -1,20 +1,49 @@
 import HDF5
 
-/// How many classes a routed search ranks per query: a number, or `auto` (`RouteCalibration`).
-public enum Route: Sendable, Equatable, CustomStringConvertible {
-    case classes(Int)
-    case auto
+/// How a routed search shortlists: a number of classes per query, or `auto` (`RouteCalibration`), and
+/// optionally `probe`, the prototype groups each query visits (`ClassRouter.grouped`: for many classes,
+/// scoring every prototype dominates the search). Written `C`, `auto`, `C:P` or `auto:P`.
+public struct Route: Sendable, Equatable, CustomStringConvertible {
+    public enum Count: Sendable, Equatable {
+        case classes(Int)
+        case auto
+    }
 
-    /// `auto` or a count of at least 1.
+    public var count: Count
+    /// Prototype groups visited per query (nil: every prototype scored).
+    public var probe: Int?
+
+    public init(_ count: Count, probe: Int? = nil) {
+        self.count = count
+        self.probe = probe
+    }
+
+    public static func classes(_ c: Int) -> Route { Route(.classes(c)) }
+    public static let auto = Route(.auto)
+
+    /// `auto` or a count of at least 1, optionally followed by `:P` with P ≥ 1.
     public init?(argument: String) {
-        if argument == "auto" { self = .auto } else if let c = Int(argument), c >= 1 { self = .classes(c) } else { return nil }
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { return nil }
+        if parts.count == 2 {
+            guard let p = Int(parts[1]), p >= 1 else { return nil }
+            probe = p
+        }
+        if parts[0] == "auto" {
+            count = .auto
+        } else if let c = Int(parts[0]), c >= 1 {
+            count = .classes(c)
+        } else {
+            return nil
+        }
     }
 
     public var description: String {
-        switch self {
+        let base = switch count {
         case .classes(let c): "\(c)"
         case .auto: "auto"
         }
+        return probe.map { "\(base):\($0)" } ?? base
     }
 }
 

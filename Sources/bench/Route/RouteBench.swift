@@ -22,6 +22,9 @@ struct RouteBench: ParsableCommand {
     @Option(help: "How the search reads the index: streaming or inMemory.") var mode = "streaming"
     @Option(help: "Comma-separated numbers of routed classes.") var route = "8,32,128,512,2048"
     @Option(help: "Timed searches per configuration (median reported).") var repeats = 3
+    @Option(help: "Comma-separated prototype groups visited per query (0: score every prototype; > 0: the grouped router).")
+    var probe = "0"
+    @Option(help: "Prototype groups of the grouped router (0: √classes).") var groups = 0
     @Option(help: "Fraction of classes with 2–4 visual modes.") var multiMode = 0.3
     @Option(help: "Distance of a mode from its class centre (relative norm).") var modeSpread: Float = 2.5
     @Option(help: "Fraction of classes nearly duplicating another.") var nearDuplicates = 0.3
@@ -39,6 +42,10 @@ struct RouteBench: ParsableCommand {
         let routes = try route.split(separator: ",").map { text -> Int in
             guard let c = Int(text), c >= 1 else { throw ValidationError("bad --route entry \(text)") }
             return c
+        }
+        let probes = try probe.split(separator: ",").map { text -> Int in
+            guard let p = Int(text), p >= 0 else { throw ValidationError("bad --probe entry \(text)") }
+            return p
         }
         var data = SyntheticLandmarks.gldv2Clean(scale: scale, dimension: dimension)
         data.minClassSize = 1
@@ -71,8 +78,17 @@ struct RouteBench: ParsableCommand {
         var router: ClassRouter?, meansOnly: ClassRouter?
         let routerSeconds = try Stopwatch.time { router = try ClassRouter(index: reader, subprototypes: true) }
         meansOnly = try ClassRouter(index: reader, subprototypes: false)
-        let routers: [(String, ClassRouter)] = reader.manifest.byClass?.subprototypesChecksum == nil
+        var routers: [(String, ClassRouter)] = reader.manifest.byClass?.subprototypesChecksum == nil
             ? [("", router!)] : [("", meansOnly!), (" +sub", router!)]
+        var groupSeconds = 0.0
+        if let first = probes.first(where: { $0 > 0 }) {
+            var grouped: ClassRouter?
+            groupSeconds = try Stopwatch.time {
+                grouped = try meansOnly!.grouped(groups: groups > 0 ? groups : nil, probe: first)
+            }
+            routers = probes.contains(0) ? routers : []
+            for p in probes where p > 0 { routers.append((" probe \(p)", try grouped!.probing(p))) }
+        }
         let exactTop = Self.topClass(exact)
 
         var report = Report(
@@ -118,6 +134,11 @@ struct RouteBench: ParsableCommand {
             "+sub: routed on the class means and the sub-prototypes compact --by-class stored (k-means, k ≤ 4); "
                 + "without: class means only",
         ]
+        if let grouped = routers.last?.1, grouped.groupCount > 0 {
+            report.notes.append(String(format: "probe P: the grouped router (%d prototype groups, clustered in %.2f s) "
+                + "scores the group centroids, then the prototypes of each query's P best groups", grouped.groupCount,
+                groupSeconds))
+        }
         try report.emit(json: json)
         if let export { try Self.export(to: URL(fileURLWithPath: export), reader: reader, queries: queryRows, exact: exact) }
     }

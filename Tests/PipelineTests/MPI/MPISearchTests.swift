@@ -125,7 +125,8 @@ extension MPISearchTests {
                 let compact = try CLIRun.cbr(["index", "compact", "--by-class", "--index", index.path])
                 #expect(compact.status == 0, "\(compact.stderr)")
             }
-            let arguments = ["search", queries.path, "--index", index.path, "--k", "20", "--route", "5"]
+          for route in ["5", "5:2"] {  // plain, and grouped prototypes (every rank clusters them alike)
+            let arguments = ["search", queries.path, "--index", index.path, "--k", "20", "--route", route]
             let single = try CLIRun.cbr(arguments + ["--out", out.appendingPathComponent("routed.h5").path])
             #expect(single.status == 0, "\(single.stderr)")
             let expected = try RandomIndex.output(out.appendingPathComponent("routed.h5").path)
@@ -135,8 +136,9 @@ extension MPISearchTests {
                 #expect(run.status == 0, "\(run.stderr)")
                 let got = try RandomIndex.output(path)
                 #expect(got.rows == expected.rows && got.labels == expected.labels && got.scores == expected.scores,
-                        "\(ranks) ranks, compacted by class: \(compacted)")
+                        "\(ranks) ranks, --route \(route), compacted by class: \(compacted)")
             }
+          }
         }
         let auto = try CLIRun.mpi(ranks: 2, ["search", queries.path, "--index", index.path, "--route", "auto",
                                              "--out", out.appendingPathComponent("auto.h5").path])
