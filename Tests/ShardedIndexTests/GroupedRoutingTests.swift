@@ -113,6 +113,61 @@ import TestSupport
         #expect(masked == plain && !masked.classes.contains(5))
     }
 
+    /// A class with two far modes (rows near e0 and near e1) is grouped by its sub-prototypes: it sits in the
+    /// group of each mode, so a query near either mode, probing one group, is routed to it, as exact search
+    /// answers. Grouped on the means alone its mean lies between the modes, and a one-mode class nearby wins.
+    @Test func subPrototypesPutAClassInTheGroupOfEachMode() throws {
+        var data = AxisRows(dimension: 32, seed: 9)
+        let axes = (0..<10).map { data.axis($0) }
+        data.add(40, of: "two-modes", near: [axes[0], axes[1]])
+        for (name, centre) in [("near-e0", data.axis(0, 2, 0.6)), ("near-e1", data.axis(1, 3, 0.6))]
+            + (4..<10).map({ ("far-e\($0)", axes[$0]) }) {
+            data.add(20, of: name, near: [centre])
+        }
+        let dir = try TestData.temporaryDirectory("routing-grouped-sub")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try data.index(at: dir)
+        let reader = try ShardedIndexReader(directory: dir)
+        let id = { (name: String) in try #require(reader.manifest.classID(named: name)) }
+        let twoModes = try id("two-modes")
+        let router = try ClassRouter(index: reader, subprototypes: true).grouped(groups: 4, probe: 1)
+        let groups = router.classGroups
+        #expect(router.groupCount == 4)
+        #expect(groups[Int(try id("near-e0"))] != groups[Int(try id("near-e1"))], "both modes' regions in one group")
+        let options = SearchOptions(k: 1)
+        for mode in [0, 1] {
+            let queries = (0..<8).flatMap { _ in data.around(axes[mode]) }
+            let exact = try ExactSearch.search(queries: queries, in: reader, options: options)
+            #expect(exact.labels.allSatisfy { $0 == twoModes })
+            let sub = try RoutedSearch.search(queries: queries, in: reader, router: router, classes: 1, options: options)
+            #expect(sub.labels == exact.labels && sub.rows == exact.rows, "mode e\(mode)")
+            let shortlist = try router.shortlist(queries, classes: 3)
+            for j in 0..<shortlist.queryCount {
+                let listed = Array(shortlist.classes(of: j))
+                #expect(Set(listed).count == listed.count && listed.first == twoModes, "mode e\(mode), query \(j): \(listed)")
+            }
+            let means = try RoutedSearch.search(queries: queries, in: reader,
+                                                router: ClassRouter(index: reader).grouped(groups: 4, probe: 1),
+                                                classes: 1, options: options)
+            #expect(means.labels.contains { $0 != twoModes }, "mode e\(mode): the means alone found it")
+        }
+    }
+
+    /// About √rows groups (an IVF's √N lists) while each keeps 8 class vectors on average, else √vectors.
+    @Test func theDefaultGroupCountFollowsTheRows() throws {
+        // 400 classes, 2,500 rows: √2500 = 50 groups of 8 classes, not √400 = 20.
+        let many = ClusteredData(count: 2500, dimension: 16, clusters: 400, seed: 21)
+        let routable = Set(many.labels).count
+        let grouped = try ClassRouter(rows: try many.source(.float32)).grouped(probe: 2)
+        #expect(grouped.groupCount == min(50, routable / 8) && routable >= 380)
+        // 60 classes of 3,000 rows: √3000 = 55 groups would hold one class each; √60 = 8.
+        #expect(try ClassRouter(rows: try Self.set.data.source(.float32)).grouped(probe: 2).groupCount == 8)
+        // Prototypes alone, rows unknown: √vectors.
+        let prototypes = (0..<50).flatMap { c in unit((0..<16).map { Float(($0 * 7 + c * 3) % 11) - 5 }) }
+        let bare = try ClassRouter(prototypes: prototypes, dimension: 16, routable: Array(repeating: true, count: 50))
+        #expect(try bare.grouped(probe: 1).groupCount == 7)
+    }
+
     @Test func badGroupingIsRefused() throws {
         let rows = try Self.set.data.source(.float32)
         let router = try ClassRouter(rows: rows)

@@ -1,3 +1,4 @@
+import Foundation
 import ShardedIndex
 
 /// Embedding-shaped test data: unit vectors scattered around random cluster centres (a kernel test on
@@ -39,6 +40,49 @@ struct ClusteredData {
 
     func source(_ type: ScalarType) throws -> InMemoryRows {
         try InMemoryRows(rows: rows, labels: labels, dimension: dimension, as: type)
+    }
+}
+
+/// Rows near chosen directions of a small space (axes, or an axis tilted toward another), written to an
+/// index compacted by class: data whose visual modes a test places by hand.
+struct AxisRows {
+    let dimension: Int
+    var rng: SplitMix64
+    var rows: [Float] = []
+    var names: [String] = []
+
+    init(dimension: Int, seed: UInt64) {
+        self.dimension = dimension
+        rng = SplitMix64(seed: seed)
+    }
+
+    /// `e_i`, or `e_i + w e_j`.
+    func axis(_ i: Int, _ j: Int? = nil, _ w: Float = 0) -> [Float] {
+        (0..<dimension).map { $0 == i ? 1 : ($0 == j ? w : 0) }
+    }
+
+    /// A unit vector near `centre`.
+    mutating func around(_ centre: [Float]) -> [Float] {
+        let d = Float(dimension)
+        return unit(centre.map { $0 + 0.15 * rng.gaussian() / d.squareRoot() })
+    }
+
+    /// `count` rows of class `name`, near `centres` in turn.
+    mutating func add(_ count: Int, of name: String, near centres: [[Float]]) {
+        for r in 0..<count {
+            rows += around(centres[r % centres.count])
+            names.append(name)
+        }
+    }
+
+    /// An index of the rows in `dir`, compacted by class.
+    func index(at dir: URL) throws -> IndexWriter {
+        let writer = try IndexWriter.create(at: dir, dimension: dimension)
+        try rows.withUnsafeBufferPointer {
+            try writer.append(rows: $0, classNames: names, ids: (0..<names.count).map { "r\($0)" })
+        }
+        try writer.compactByClass()
+        return writer
     }
 }
 

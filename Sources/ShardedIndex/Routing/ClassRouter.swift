@@ -17,25 +17,22 @@ public struct ClassRouter: Sendable {
     private var groups: PrototypeGroups?
     /// Groups each query visits when grouped.
     public private(set) var probe = 0
+    /// Rows of the routable classes, when known (0: not): sets the default group count.
+    private let routedRows: Int
 
     /// Prototype groups of the coarse level (0 when every prototype is scored).
     public var groupCount: Int { groups?.groupCount ?? 0 }
 
-    /// The group of each class id (−1: never routed, or no coarse level).
-    public var classGroups: [Int32] {
-        var out = [Int32](repeating: -1, count: classCount)
-        if let groups {
-            for (row, c) in groups.classOfRow.enumerated() { out[Int(c)] = groups.rows.labels[row] }
-        }
-        return out
-    }
+    /// The group of each class id's mean (−1: never routed, or no coarse level). With sub-prototypes a class
+    /// is also in the groups of its other vectors.
+    public var classGroups: [Int32] { groups?.groupOfMean ?? [Int32](repeating: -1, count: classCount) }
 
     /// `prototypes`: `routable.count × dimension` L2-normalized class prototypes, row `c` for class id `c`.
     public init(prototypes: [Float], dimension: Int, routable: [Bool]) throws {
         try self.init(prototypes: prototypes, dimension: dimension, routable: routable, sub: SubPrototypes())
     }
 
-    init(prototypes: [Float], dimension: Int, routable: [Bool], sub: SubPrototypes) throws {
+    init(prototypes: [Float], dimension: Int, routable: [Bool], sub: SubPrototypes, routedRows: Int = 0) throws {
         guard dimension > 0, prototypes.count == routable.count * dimension else {
             throw RoutingError.prototypeShape(values: prototypes.count, classes: routable.count, dimension: dimension)
         }
@@ -48,19 +45,22 @@ public struct ClassRouter: Sendable {
         for label in sub.labels where Int(label) < perClass.count { perClass[Int(label)] += 1 }
         vectorsPerClass = perClass.max() ?? 1
         excluded = LabelMask(removed: routable.map { !$0 })
+        self.routedRows = routedRows
     }
 
     /// The router of an index: its stored prototypes (the prototypes file plus shards it does not cover),
     /// and with `subprototypes` the sub-prototypes `compact --by-class` stored. Off by default: on
-    /// `bench route`'s hard set they raise the agreement at a given C, but a larger C without them reached
-    /// the same agreement faster (docs/routing.md).
+    /// `bench route`'s hard set they raise the agreement at a given C, but scoring every vector, a larger C
+    /// without them reached the same agreement faster; grouped (`grouped(groups:probe:)`), where a query
+    /// scores few vectors, they were worth it (docs/routing.md).
     public init(index reader: ShardedIndexReader, subprototypes: Bool = false) throws {
         let sums = try reader.prototypeSums()
         let routable = zip(reader.classes, sums.counts).map { !$0.removed && $1 > 0 }
         let sub = try subprototypes ? reader.manifest.byClass.map {
             try ClassRangeStore.readSubprototypes($0, reader.directory, reader.manifest)
         } ?? SubPrototypes() : SubPrototypes()
-        try self.init(prototypes: sums.normalized(), dimension: reader.dimension, routable: routable, sub: sub)
+        try self.init(prototypes: sums.normalized(), dimension: reader.dimension, routable: routable, sub: sub,
+                      routedRows: zip(routable, sums.counts).reduce(0) { $0 + ($1.0 ? $1.1 : 0) })
     }
 
     /// The router of in-memory rows: prototypes computed from the rows (class ids are their labels; a
@@ -72,27 +72,37 @@ public struct ClassRouter: Sendable {
             sums.add(block)
         }
         let routable = sums.counts.enumerated().map { $1 > 0 && !removed.isRemoved(Int32($0)) }
-        try self.init(prototypes: sums.normalized(), dimension: rows.dimension, routable: routable)
+        try self.init(prototypes: sums.normalized(), dimension: rows.dimension, routable: routable, sub: SubPrototypes(),
+                      routedRows: zip(routable, sums.counts).reduce(0) { $0 + ($1.0 ? $1.1 : 0) })
     }
 
-    /// This router with a coarse level: the class prototypes clustered into `groups` groups (default
-    /// √classes, at least 2), each query scoring the group centroids, then the prototypes of its best `probe`
-    /// groups only (`PrototypeGroups`). A class outside those groups is not shortlisted, so the shortlist can
-    /// differ from the plain router's; `probe` at or above the group count scores every prototype as before.
-    /// Means only: a router with sub-prototypes is returned unchanged. Clustering costs about ten SGEMMs of
-    /// 64 prototypes per group against the centroids; memory: a second copy of the prototypes.
+    /// This router with a coarse level: its prototype vectors (class means, and sub-prototypes when it has
+    /// them) clustered into `groups` groups (`defaultGroups`), each query scoring the group
+    /// centroids, then the vectors of its best `probe` groups only (`PrototypeGroups`). A class outside those
+    /// groups is not shortlisted, so the shortlist can differ from the plain router's; `probe` at or above the
+    /// group count scores every vector as before. Clustering costs about ten SGEMMs of 64 vectors per group
+    /// against the centroids; memory: a second copy of the vectors.
     public func grouped(groups requested: Int? = nil, probe: Int) throws -> ClassRouter {
         guard probe >= 1 else { throw RoutingError.badRoute(probe) }
-        guard vectorsPerClass == 1, case .float32(let values) = prototypes.storage else { return self }
+        guard case .float32(let values) = prototypes.storage else { return self }
         let routable = (0..<classCount).map { !excluded.isRemoved(Int32($0)) }
-        let live = routable.count(where: { $0 })
-        guard live >= 2 else { return self }
-        let count = requested ?? max(2, Int((Double(live).squareRoot()).rounded()))
+        guard routable.count(where: { $0 }) >= 2 else { return self }
+        let vectors = prototypes.labels.count { Int($0) < classCount && routable[Int($0)] }
+        let count = requested ?? Self.defaultGroups(vectors: vectors, rows: routedRows)
         var copy = self
-        copy.groups = try PrototypeGroups(prototypes: Array(values.prefix(classCount * dimension)), dimension: dimension,
+        copy.groups = try PrototypeGroups(prototypes: values, classOfVector: prototypes.labels, dimension: dimension,
                                           routable: routable, groups: count)
         copy.probe = probe
         return copy
+    }
+
+    /// About √rows groups, as IVF indexes take √N lists, while each group keeps 8 vectors or more on average;
+    /// never fewer than √vectors (nor 2). At 1.58 M rows and 81 k classes (193 k vectors with sub-prototypes)
+    /// that is 1,257 groups: at 16 groups probed they kept the flat router's agreement, where √vectors (439
+    /// groups) lost 1 to 2 points even at 32 probed (docs/routing.md). Rows unknown: √vectors.
+    static func defaultGroups(vectors: Int, rows: Int) -> Int {
+        func root(_ n: Int) -> Int { Int(Double(max(0, n)).squareRoot().rounded()) }
+        return max(2, root(vectors), min(root(rows), vectors / 8))
     }
 
     /// The same grouped router visiting `probe` groups per query (no new clustering).
@@ -117,7 +127,7 @@ public struct ClassRouter: Sendable {
         guard classes > 0 else { throw RoutingError.badRoute(classes) }
         let width = max(1, min(classes, classCount))
         // The coarse level, unless it would visit every group or the caller removes classes it does not know.
-        if let groups, vectorsPerClass == 1, probe < groups.groupCount,
+        if let groups, probe < groups.groupCount,
            !extraMask.removed.indices.contains(where: { extraMask.removed[$0] && $0 < classCount && !excluded.removed[$0] }) {
             return try groups.shortlist(queries, width: width, probe: probe, threads: threads)
         }

@@ -1,31 +1,40 @@
 /// A coarse level over the class prototypes, for indexes with many classes. Scoring every prototype is one
 /// SGEMM of the queries against the `classes × d` prototype matrix: at 81,313 classes that is 5 % of an
-/// exact scan and nearly all of a routed search's time. Grouped, the prototypes are clustered (spherical
-/// k-means) into about √classes groups; a query scores the group centroids, then only the prototypes of its
-/// best `probe` groups — a routed search one level up (`RoutedSearch` over the prototypes, labelled by group),
-/// so the prototypes of a group are scored once against every query that probed it. A class (a router holds
-/// one, and routes its groups with a plain one).
+/// exact scan and nearly all of a routed search's time. Grouped, the prototype vectors are clustered
+/// (spherical k-means) into about √vectors groups; a query scores the group centroids, then only the
+/// vectors of its best `probe` groups — a routed search one level up (`RoutedSearch` over the vectors,
+/// labelled by group), so the vectors of a group are scored once against every query that probed it.
+/// With sub-prototypes a class of several visual modes has a vector per mode, each clustered on its own:
+/// the class sits in the group of every mode, where its mean alone would sit between them, near none.
+/// A class (a router holds one, and routes its groups with a plain one).
 final class PrototypeGroups: Sendable {
-    /// The routable classes' prototypes (class-id order), labelled by group; row `r` is class `classOfRow[r]`.
+    /// The routable classes' vectors (means in class-id order, then sub-prototypes), labelled by group;
+    /// row `r` belongs to class `classOfRow[r]`.
     let rows: InMemoryRows
     let classOfRow: [Int32]
+    /// The group of each class id's first vector (its mean), −1 for classes not routed.
+    let groupOfMean: [Int32]
+    /// Vectors of one class at most: a shortlist keeps this many per class it wants.
+    let vectorsPerClass: Int
     /// Routes a query to groups by centroid score.
     let router: ClassRouter
 
     var groupCount: Int { router.classCount }
 
-    /// Clusters the routable classes' rows of `prototypes` (`routable.count × dimension`, normalized) into
-    /// `groups` groups: centroids start at evenly spaced prototypes, `iterations` rounds of assignment (one
-    /// SGEMM) and normalized means over a sample of up to 64 prototypes per group, then every prototype is
-    /// assigned. A group that loses all its sample keeps its centroid. Deterministic.
-    init(prototypes: [Float], dimension d: Int, routable: [Bool], groups requested: Int, iterations: Int = 8,
-         threads: Int = ExactSearch.defaultThreads) throws {
-        let members = routable.indices.filter { routable[$0] }
-        guard requested >= 1, members.count >= 2 else { throw RoutingError.badGroups(requested, classes: members.count) }
+    /// Clusters the vectors of `prototypes` (`classOfVector.count × dimension`, normalized; vector `v` of
+    /// class `classOfVector[v]`) whose class is routable into `groups` groups: centroids start at evenly
+    /// spaced vectors, `iterations` rounds of assignment (one SGEMM) and normalized means over a sample of up
+    /// to 64 vectors per group, then every vector is assigned. A group that loses all its sample keeps its
+    /// centroid. Deterministic.
+    init(prototypes: [Float], classOfVector: [Int32], dimension d: Int, routable: [Bool], groups requested: Int,
+         iterations: Int = 8, threads: Int = ExactSearch.defaultThreads) throws {
+        let members = classOfVector.indices.filter { routable.indices.contains(Int(classOfVector[$0])) && routable[Int(classOfVector[$0])] }
+        let classes = Set(members.map { classOfVector[$0] }).count
+        guard requested >= 1, classes >= 2 else { throw RoutingError.badGroups(requested, classes: classes) }
         let groups = min(requested, members.count)
         var matrix = [Float](repeating: 0, count: members.count * d)
-        for (r, c) in members.enumerated() {
-            for i in 0..<d { matrix[r * d + i] = prototypes[c * d + i] }
+        for (r, v) in members.enumerated() {
+            for i in 0..<d { matrix[r * d + i] = prototypes[v * d + i] }
         }
         let sampleCount = min(members.count, 64 * groups)
         let sample: [Float]
@@ -70,17 +79,41 @@ final class PrototypeGroups: Sendable {
         let labels = try assign(matrix)
         var sizes = [Int](repeating: 0, count: groups)
         for g in labels { sizes[Int(g)] += 1 }
-        rows = try InMemoryRows(float32: matrix, labels: labels, dimension: d)
-        classOfRow = members.map { Int32($0) }
+        // Stored group by group (stable: class order within a group), so the routed search one level up
+        // scores each group's vectors in place instead of gathering them.
+        let order = labels.indices.sorted { (labels[$0], $0) < (labels[$1], $1) }
+        var sorted = [Float](repeating: 0, count: matrix.count)
+        for (to, from) in order.enumerated() {
+            for i in 0..<d { sorted[to * d + i] = matrix[from * d + i] }
+        }
+        rows = try InMemoryRows(float32: sorted, labels: order.map { labels[$0] }, dimension: d)
+        classOfRow = order.map { classOfVector[members[$0]] }
+        var meanGroup = [Int32](repeating: -1, count: routable.count)
+        for (r, v) in members.enumerated() where meanGroup[Int(classOfVector[v])] < 0 { meanGroup[Int(classOfVector[v])] = labels[r] }
+        groupOfMean = meanGroup
+        var perClass: [Int32: Int] = [:]
+        for c in classOfRow { perClass[c, default: 0] += 1 }
+        vectorsPerClass = perClass.values.max() ?? 1
         router = try ClassRouter(prototypes: centroids, dimension: d, routable: sizes.map { $0 > 0 })
     }
 
-    /// Each query's best `width` classes among the prototypes of its best `probe` groups, as a shortlist
-    /// table (−1 padding). `queries` must be normalized.
+    /// Each query's best `width` classes (a class ranked by its best vector) among the vectors of its best
+    /// `probe` groups, as a shortlist table (−1 padding). `queries` must be normalized.
     func shortlist(_ queries: [Float], width: Int, probe: Int, threads: Int) throws -> Shortlist {
         let found = try RoutedSearch.search(queries: queries, in: rows, router: router, classes: probe,
-                                            options: SearchOptions(k: width, threads: threads))
-        let table = found.rows.map { $0 >= 0 && Int($0) < classOfRow.count ? classOfRow[Int($0)] : -1 }
+                                            options: SearchOptions(k: width * vectorsPerClass, threads: threads))
+        var table = [Int32](repeating: -1, count: found.queryCount * width)
+        for j in 0..<found.queryCount {
+            var filled = 0
+            for row in found.rows[(j * found.k)..<((j + 1) * found.k)] where filled < width {
+                guard row >= 0, Int(row) < classOfRow.count else { continue }
+                let c = classOfRow[Int(row)]
+                if vectorsPerClass == 1 || !table[(j * width)..<(j * width + filled)].contains(c) {
+                    table[j * width + filled] = c
+                    filled += 1
+                }
+            }
+        }
         return Shortlist(classes: table, width: width)
     }
 }

@@ -82,21 +82,25 @@ struct RouteBench: ParsableCommand {
             ? [("", router!)] : [("", meansOnly!), (" +sub", router!)]
         var groupSeconds = 0.0
         if let first = probes.first(where: { $0 > 0 }) {
-            var grouped: ClassRouter?
-            groupSeconds = try Stopwatch.time {
-                grouped = try meansOnly!.grouped(groups: groups > 0 ? groups : nil, probe: first)
-            }
+            let flat = routers
             routers = probes.contains(0) ? routers : []
-            for p in probes where p > 0 { routers.append((" probe \(p)", try grouped!.probing(p))) }
+            // Grouped over the means, and over the means and sub-prototypes when the index has them.
+            for (suffix, plain) in flat {
+                var grouped: ClassRouter?
+                let seconds = try Stopwatch.time { grouped = try plain.grouped(groups: groups > 0 ? groups : nil, probe: first) }
+                if suffix.isEmpty { groupSeconds = seconds }
+                for p in probes where p > 0 { routers.append((" probe \(p)\(suffix)", try grouped!.probing(p))) }
+            }
         }
         let exactTop = Self.topClass(exact)
 
         var report = Report(
             benchmark: "route (\(data.rows) rows, \(data.classes) classes, d = \(dimension), \(dtype), \(queries) queries, "
                 + "k = \(k), \(mode)\(byClass ? ", compacted by class" : ""))",
-            columns: ["search", "queries/s", "× exact", "top-1 agreement", "recall@k"])
+            columns: ["search", "queries/s", "× exact", "top-1 agreement", "recall@k", "shortlist share", "rows/query"])
         report.add([.text("exact"), .number(Double(queries) / exactSeconds, digits: 1), .number(1, digits: 2),
-                    .number(1, digits: 4), .number(1, digits: 4)])
+                    .number(1, digits: 4), .number(1, digits: 4), .text("–"),
+                    .number(Double(reader.rowCount), digits: 0)])
         for c in routes where c <= data.classes {
           for (suffix, router) in routers {
             var routed = SearchResults(queryCount: 0, k: k)
@@ -108,15 +112,18 @@ struct RouteBench: ParsableCommand {
             }
             let seconds = median(times)
             let agree = zip(Self.topClass(routed), exactTop).filter { $0 == $1 }.count
-            let shortlist = try router.shortlist(queryRows, classes: c)
+            var shortlist: Shortlist?
+            let shortlistSeconds = try Stopwatch.time { shortlist = try router.shortlist(queryRows, classes: c) }
             let inList = (0..<queries).filter { j in
-                Self.topClass(routed)[j] != exactTop[j] && shortlist.classes(of: j).contains(exactTop[j])
+                Self.topClass(routed)[j] != exactTop[j] && shortlist?.classes(of: j).contains(exactTop[j]) == true
             }
             if !inList.isEmpty { print("route \(c): \(inList.count) disagreements although exact's class was routed") }
             report.add([.text("route \(c)\(suffix)"), .number(Double(queries) / seconds, digits: 1),
                         .number(exactSeconds / seconds, digits: 2),
                         .number(Double(agree) / Double(queries), digits: 4),
-                        .number(Self.recall(routed, exact), digits: 4)])
+                        .number(Self.recall(routed, exact), digits: 4),
+                        .number(min(1, shortlistSeconds / seconds), digits: 2),
+                        .number(Self.rowsPerQuery(shortlist, classRows: reader.classes.map(\.rows)), digits: 0)])
           }
         }
         let modes = (0..<data.classes).filter { data.modeCount($0) > 1 }.count
@@ -130,14 +137,18 @@ struct RouteBench: ParsableCommand {
             hard,
             String(format: "build %.1f s, compaction by class %.1f s, router (prototypes) %.2f s; index %.2f GB",
                    build.results[0].writeSeconds, compactSeconds, routerSeconds, Double(build.results[0].bytes) / 1e9),
-            "top-1 agreement: the max rule's best class equals exact search's; recall@k: exact top-k rows found",
+            "top-1 agreement: the max rule's best class equals exact search's; recall@k: exact top-k rows found; "
+                + "shortlist share: the time of one shortlist (scoring the prototypes) over the routed search's median; "
+                + "rows/query: rows of the shortlisted classes, averaged",
             "+sub: routed on the class means and the sub-prototypes compact --by-class stored (k-means, k ≤ 4); "
                 + "without: class means only",
         ]
-        if let grouped = routers.last?.1, grouped.groupCount > 0 {
+        if let grouped = routers.first(where: { $0.1.groupCount > 0 })?.1 {
+            let withSub = routers.last { $0.1.groupCount > 0 && $0.0.hasSuffix("+sub") }?.1.groupCount
             report.notes.append(String(format: "probe P: the grouped router (%d prototype groups, clustered in %.2f s) "
                 + "scores the group centroids, then the prototypes of each query's P best groups", grouped.groupCount,
-                groupSeconds))
+                groupSeconds)
+                + (withSub.map { "; probe P +sub: the means and sub-prototypes grouped (\($0) groups)" } ?? ""))
         }
         try report.emit(json: json)
         if let export { try Self.export(to: URL(fileURLWithPath: export), reader: reader, queries: queryRows, exact: exact) }
@@ -146,6 +157,15 @@ struct RouteBench: ParsableCommand {
     /// The `max` rule's best class: the best neighbour's label.
     static func topClass(_ results: SearchResults) -> [Int32] {
         (0..<results.queryCount).map { results.labels[$0 * results.k] }
+    }
+
+    /// Rows of the shortlisted classes, averaged over the queries (what the row stage scores).
+    static func rowsPerQuery(_ shortlist: Shortlist?, classRows: [Int]) -> Double {
+        guard let shortlist, shortlist.queryCount > 0 else { return 0 }
+        let total = (0..<shortlist.queryCount).reduce(0) { sum, j in
+            sum + shortlist.classes(of: j).reduce(0) { $0 + (Int($1) < classRows.count ? classRows[Int($1)] : 0) }
+        }
+        return Double(total) / Double(shortlist.queryCount)
     }
 
     static func recall(_ got: SearchResults, _ exact: SearchResults) -> Double {
