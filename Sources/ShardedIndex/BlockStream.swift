@@ -1,12 +1,31 @@
 import Dispatch
 import Foundation
 
-/// One step of a streaming pass: rows `range` of shard number `shard` (in manifest order).
+/// One step of a streaming pass: rows `range` of shard number `shard` (in manifest order), or, packed,
+/// several such runs read one after another into one block (`range` is then `0 ..< total rows`).
 struct BlockPlan: Sendable {
     let shard: Int
     let range: Range<Int>
     let firstRow: Int
     let isLastOfShard: Bool
+    /// The runs of a packed block (each a plain plan), or empty.
+    var pieces: [BlockPlan] = []
+
+    init(shard: Int, range: Range<Int>, firstRow: Int, isLastOfShard: Bool) {
+        self.shard = shard
+        self.range = range
+        self.firstRow = firstRow
+        self.isLastOfShard = isLastOfShard
+    }
+
+    /// One block of `pieces` (plain plans, at least one), read in order.
+    init(packing pieces: [BlockPlan]) {
+        shard = pieces.first?.shard ?? 0
+        range = 0..<pieces.reduce(0) { $0 + $1.range.count }
+        firstRow = pieces.first?.firstRow ?? 0
+        isLastOfShard = false
+        self.pieces = pieces
+    }
 
     /// Blocks of at most `maxRows` rows that never cross a shard boundary; empty shards give none.
     static func make(_ shards: [Manifest.Shard], maxRows: Int) -> [BlockPlan] {
@@ -33,6 +52,8 @@ final class BlockBuffer: @unchecked Sendable {
     let dtype: ScalarType
     let rows: UnsafeMutableRawBufferPointer
     let labels: UnsafeMutableBufferPointer<Int32>
+    /// Global row numbers of a packed block's rows.
+    let rowIDs: UnsafeMutableBufferPointer<Int>
     var plan: BlockPlan?
     var failure: Error?
 
@@ -42,11 +63,13 @@ final class BlockBuffer: @unchecked Sendable {
         self.dtype = dtype
         rows = .allocate(byteCount: capacity * dimension * dtype.byteWidth, alignment: 64)
         labels = .allocate(capacity: capacity)
+        rowIDs = .allocate(capacity: capacity)
     }
 
     deinit {
         rows.deallocate()
         labels.deallocate()
+        rowIDs.deallocate()
     }
 
     /// The buffer's content as a block (valid until the buffer is refilled).
@@ -59,7 +82,8 @@ final class BlockBuffer: @unchecked Sendable {
         case .float16: rowsView = .float16(UnsafeBufferPointer(start: rows.baseAddress!.assumingMemoryBound(to: Float16.self), count: n * dimension))
         }
         return RowBlock(firstRow: plan.firstRow, count: n, dimension: dimension, rows: rowsView,
-                        labels: UnsafeBufferPointer(rebasing: labels[0..<n]))
+                        labels: UnsafeBufferPointer(rebasing: labels[0..<n]),
+                        rowIDs: plan.pieces.isEmpty ? nil : UnsafeBufferPointer(rebasing: rowIDs[0..<n]))
     }
 }
 

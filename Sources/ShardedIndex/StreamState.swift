@@ -43,10 +43,21 @@ final class StreamState: @unchecked Sendable {
     /// Reads `plan`'s rows and labels into `buffer`, checking the shard's checksums when the pass has read
     /// it from its first row to its last.
     func fill(_ plan: BlockPlan, _ buffer: BlockBuffer) throws {
+        guard !plan.pieces.isEmpty else { return try fill(plan, buffer, at: 0) }
+        var offset = 0
+        for piece in plan.pieces {
+            try fill(piece, buffer, at: offset)
+            for r in 0..<piece.range.count { buffer.rowIDs[offset + r] = piece.firstRow + r }
+            offset += piece.range.count
+        }
+    }
+
+    /// Reads plain `plan` into `buffer` from its row `offset` on.
+    private func fill(_ plan: BlockPlan, _ buffer: BlockBuffer, at offset: Int) throws {
         let handle = try handle(plan.shard)
-        let n = plan.range.count
-        let rowBytes = UnsafeMutableRawBufferPointer(rebasing: buffer.rows[0..<(n * manifest.dimension * manifest.dtype.byteWidth)])
-        let labels = UnsafeMutableBufferPointer(rebasing: buffer.labels[0..<n])
+        let n = plan.range.count, rowWidth = manifest.dimension * manifest.dtype.byteWidth
+        let rowBytes = UnsafeMutableRawBufferPointer(rebasing: buffer.rows[(offset * rowWidth)..<((offset + n) * rowWidth)])
+        let labels = UnsafeMutableBufferPointer(rebasing: buffer.labels[offset..<(offset + n)])
         // The shard's file is closed once its last block is read.
         defer { if plan.isLastOfShard && open?.index == plan.shard { open = nil } }
         try handle.readRows(plan.range, into: rowBytes)

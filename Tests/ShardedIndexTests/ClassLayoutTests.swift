@@ -22,7 +22,7 @@ import TestSupport
     static func located(_ reader: ShardedIndexReader, _ classes: [Int32]) throws -> [Int32: [Int]] {
         var rows: [Int32: [Int]] = [:]
         try reader.forEachBlock(ofClasses: classes, maxRows: 100) { block in
-            for r in 0..<block.count { rows[block.labels[r], default: []].append(block.firstRow + r) }
+            for r in 0..<block.count { rows[block.labels[r], default: []].append(block.globalRow(r)) }
         }
         return rows
     }
@@ -54,6 +54,13 @@ import TestSupport
             #expect(rows.keys.sorted() == [c])
             #expect(rows[c] == labels.indices.filter { labels[$0] == c })
         }
+        // Several classes: each of their rows once; ranges close together are read as one, so rows of a
+        // class between them may come too, each once.
+        let some: [Int32] = [3, 4, 6, 30, 58]
+        let found = try Self.located(reader, some)
+        for c in some { #expect(found[c] == labels.indices.filter { labels[$0] == c }, "class \(c)") }
+        let all = found.values.flatMap { $0 }
+        #expect(Set(all).count == all.count)
         // The files on disk are the listed ones (old shards deleted).
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("shards").path)
         #expect(Set(files.map { "shards/" + $0 }) == Set(reader.manifest.shards.map(\.file)))
@@ -172,24 +179,15 @@ import TestSupport
     /// closer to the mean of a one-mode class near e0 + 0.6 e2. Routed on means alone (C = 1) it goes to the
     /// wrong class; with the sub-prototypes `compactByClass` stores, to the right one, as exact search does.
     @Test func subPrototypesRouteQueriesNearAFarModeOfTheirClass() throws {
-        let d = 32
-        var rng = SplitMix64(seed: 5)
-        func around(_ centre: [Float]) -> [Float] { unit(centre.map { $0 + 0.15 * rng.gaussian() / Float(d).squareRoot() }) }
-        func axis(_ i: Int, _ j: Int? = nil, _ w: Float = 0) -> [Float] {
-            (0..<d).map { $0 == i ? 1 : ($0 == j ? w : 0) }
-        }
-        var rows: [Float] = [], names: [String] = []
-        for r in 0..<40 { rows += around(axis(r % 2 == 0 ? 0 : 1)); names.append("two-modes") }
-        for _ in 0..<20 { rows += around(axis(0, 2, 0.6)); names.append("one-mode") }
+        var data = AxisRows(dimension: 32, seed: 5)
+        let (e0, e1, tilted) = (data.axis(0), data.axis(1), data.axis(0, 2, 0.6))
+        data.add(40, of: "two-modes", near: [e0, e1])
+        data.add(20, of: "one-mode", near: [tilted])
         let dir = try TestData.temporaryDirectory("routing-sub")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let writer = try IndexWriter.create(at: dir, dimension: d)
-        try rows.withUnsafeBufferPointer {
-            try writer.append(rows: $0, classNames: names, ids: (0..<names.count).map { "r\($0)" })
-        }
-        try writer.compactByClass()
+        let writer = try data.index(at: dir)
         #expect(writer.manifest.byClass?.subprototypesChecksum != nil)
-        let queries = (0..<8).flatMap { _ in around(axis(0)) }
+        let queries = (0..<8).flatMap { _ in data.around(e0) }
         let reader = try ShardedIndexReader(directory: dir)
         let twoModes = try #require(reader.manifest.classID(named: "two-modes"))
         let options = SearchOptions(k: 1)

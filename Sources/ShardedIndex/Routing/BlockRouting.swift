@@ -15,6 +15,8 @@ struct BlockRouting {
     /// Per-class scratch reused across blocks (only routed classes are touched, then reset).
     private var counts: [Int32]
     private var ends: [Int32]
+    /// The routed classes present in the block, ascending.
+    private var present: [Int32] = []
 
     init(classCount: Int) {
         counts = [Int32](repeating: 0, count: classCount)
@@ -27,13 +29,18 @@ struct BlockRouting {
         items.removeAll(keepingCapacity: true)
         let classCount = counts.count
         var total: Int32 = 0
+        present.removeAll(keepingCapacity: true)
         for label in labels where label >= 0 && Int(label) < classCount && routing.isRouted[Int(label)] {
+            if counts[Int(label)] == 0 { present.append(label) }
             counts[Int(label)] += 1
             total += 1
         }
+        // Work per block follows the classes in it, not every routed class (a search by class reads
+        // thousands of small blocks). Rows of a class are usually consecutive, so this is nearly sorted.
+        present.sort()
         // `ends` first holds each class's start, advanced past its rows while placing them.
         var running: Int32 = 0
-        for c in routing.routed {
+        for c in present {
             ends[Int(c)] = running
             running += counts[Int(c)]
         }
@@ -42,7 +49,7 @@ struct BlockRouting {
             rows[Int(ends[Int(label)])] = Int32(i)
             ends[Int(label)] += 1
         }
-        for c in routing.routed where counts[Int(c)] > 0 {
+        for c in present {
             let end = Int(ends[Int(c)]), first = end - Int(counts[Int(c)])
             var start = first
             while start < end {

@@ -60,7 +60,7 @@ final class RoutedScanner: @unchecked Sendable {
                     }
                     for j in 0..<m {
                         scan(scores + j * n, count: n, heap: worker * queryCount + Int(who[j]), local: localRows,
-                             firstRow: block.firstRow, label: item.label)
+                             block: block, label: item.label)
                     }
                 }
             }
@@ -120,7 +120,7 @@ final class RoutedScanner: @unchecked Sendable {
     /// score `i` belongs to block row `local[i]`, of class `label`.
     @inline(__always)
     private func scan(_ scores: UnsafeMutablePointer<Float>, count: Int, heap: Int, local: UnsafePointer<Int32>,
-                      firstRow: Int, label: Int32) {
+                      block: RowBlock, label: Int32) {
         var threshold = heaps.threshold(of: heap)
         let raw = UnsafeRawPointer(scores)
         var i = 0
@@ -128,7 +128,7 @@ final class RoutedScanner: @unchecked Sendable {
             let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
             if any(v .>= threshold) {  // scalar right-hand side: one vcmpps (see BlockScanner.scan)
                 for lane in 0..<8 where v[lane] >= threshold {
-                    heaps.offer(heap, score: v[lane], row: Int64(firstRow + Int(local[i + lane])), label: label)
+                    heaps.offer(heap, score: v[lane], row: Int64(block.globalRow(Int(local[i + lane]))), label: label)
                     threshold = heaps.threshold(of: heap)
                 }
             }
@@ -136,7 +136,7 @@ final class RoutedScanner: @unchecked Sendable {
         }
         while i < count {
             if scores[i] >= threshold {
-                heaps.offer(heap, score: scores[i], row: Int64(firstRow + Int(local[i])), label: label)
+                heaps.offer(heap, score: scores[i], row: Int64(block.globalRow(Int(local[i]))), label: label)
                 threshold = heaps.threshold(of: heap)
             }
             i += 1

@@ -92,7 +92,8 @@ public enum RoutedSearch {
 }
 
 /// A source that can hand over only (a superset of) the rows of some classes, e.g. an index compacted
-/// by class. Rows of other classes may appear; the routed search skips them.
+/// by class. Rows of other classes may appear; the routed search skips them. A block may pack several
+/// runs of rows: its `rowIDs` then give each row's global number.
 public protocol ClassLocatingSource: RowBlockSource {
     func forEachBlock(ofClasses classes: [Int32], maxRows: Int, _ body: (RowBlock) throws -> Void) throws
 }
