@@ -103,12 +103,15 @@ final class PrototypeGroups: Sendable {
         let found = try RoutedSearch.search(queries: queries, in: rows, router: router, classes: probe,
                                             options: SearchOptions(k: width * vectorsPerClass, threads: threads))
         var table = [Int32](repeating: -1, count: found.queryCount * width)
+        // The query that last listed each class (a class's other vectors come after its best one).
+        var listedBy = [Int](repeating: -1, count: groupOfMean.count)
         for j in 0..<found.queryCount {
             var filled = 0
             for row in found.rows[(j * found.k)..<((j + 1) * found.k)] where filled < width {
                 guard row >= 0, Int(row) < classOfRow.count else { continue }
                 let c = classOfRow[Int(row)]
-                if vectorsPerClass == 1 || !table[(j * width)..<(j * width + filled)].contains(c) {
+                if listedBy[Int(c)] != j {
+                    listedBy[Int(c)] = j
                     table[j * width + filled] = c
                     filled += 1
                 }
