@@ -1,9 +1,10 @@
 /// A coarse level over the class prototypes, for indexes with many classes. Scoring every prototype is one
 /// SGEMM of the queries against the `classes × d` prototype matrix: at 81,313 classes that is 5 % of an
 /// exact scan and nearly all of a routed search's time. Grouped, the prototype vectors are clustered
-/// (spherical k-means) into about √vectors groups; a query scores the group centroids, then only the
-/// vectors of its best `probe` groups — a routed search one level up (`RoutedSearch` over the vectors,
-/// labelled by group), so the vectors of a group are scored once against every query that probed it.
+/// (spherical k-means) into about √rows groups (`ClassRouter.defaultGroups`); a query scores the group
+/// centroids, then only the vectors of its best `probe` groups — a routed search one level up
+/// (`RoutedSearch` over the vectors, labelled by group), so the vectors of a group are scored once against
+/// every query that probed it.
 /// With sub-prototypes a class of several visual modes has a vector per mode, each clustered on its own:
 /// the class sits in the group of every mode, where its mean alone would sit between them, near none.
 /// A class (a router holds one, and routes its groups with a plain one).
