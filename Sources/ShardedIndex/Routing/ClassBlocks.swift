@@ -75,8 +75,9 @@ extension ShardedIndexReader: ClassLocatingSource {
         if let memory {
             // Views cost nothing to make, but each block costs the search a dispatch: with more runs than the
             // whole index has blocks, hand over every block (the search skips rows of classes not routed).
-            let whole = manifest.shards.reduce(0) { $0 + $1.rows / maxRows + ($1.rows % maxRows == 0 ? 0 : 1) }
-            guard plans.count <= whole else { return try forEachBlock(maxRows: maxRows, body) }
+            guard plans.count <= selection.plans(manifest, maxRows: maxRows).count else {
+                return try forEachBlock(maxRows: maxRows, body)
+            }
             for plan in plans {
                 // Plans never cross a shard and name only loaded shards, so the view always exists.
                 guard let block = memory.block(global: plan.firstRow ..< plan.firstRow + plan.range.count) else {

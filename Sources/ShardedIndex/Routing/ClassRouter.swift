@@ -32,7 +32,8 @@ public struct ClassRouter: Sendable {
         try self.init(prototypes: prototypes, dimension: dimension, routable: routable, sub: SubPrototypes())
     }
 
-    init(prototypes: [Float], dimension: Int, routable: [Bool], sub: SubPrototypes, routedRows: Int = 0) throws {
+    /// `rowCounts`: rows per class, when known (they set the default group count).
+    init(prototypes: [Float], dimension: Int, routable: [Bool], sub: SubPrototypes, rowCounts: [Int] = []) throws {
         guard dimension > 0, prototypes.count == routable.count * dimension else {
             throw RoutingError.prototypeShape(values: prototypes.count, classes: routable.count, dimension: dimension)
         }
@@ -45,7 +46,7 @@ public struct ClassRouter: Sendable {
         for label in sub.labels where Int(label) < perClass.count { perClass[Int(label)] += 1 }
         vectorsPerClass = perClass.max() ?? 1
         excluded = LabelMask(removed: routable.map { !$0 })
-        self.routedRows = routedRows
+        routedRows = zip(routable, rowCounts).reduce(0) { $0 + ($1.0 ? $1.1 : 0) }
     }
 
     /// The router of an index: its stored prototypes (the prototypes file plus shards it does not cover),
@@ -60,7 +61,7 @@ public struct ClassRouter: Sendable {
             try ClassRangeStore.readSubprototypes($0, reader.directory, reader.manifest)
         } ?? SubPrototypes() : SubPrototypes()
         try self.init(prototypes: sums.normalized(), dimension: reader.dimension, routable: routable, sub: sub,
-                      routedRows: zip(routable, sums.counts).reduce(0) { $0 + ($1.0 ? $1.1 : 0) })
+                      rowCounts: sums.counts)
     }
 
     /// The router of in-memory rows: prototypes computed from the rows (class ids are their labels; a
@@ -73,7 +74,7 @@ public struct ClassRouter: Sendable {
         }
         let routable = sums.counts.enumerated().map { $1 > 0 && !removed.isRemoved(Int32($0)) }
         try self.init(prototypes: sums.normalized(), dimension: rows.dimension, routable: routable, sub: SubPrototypes(),
-                      routedRows: zip(routable, sums.counts).reduce(0) { $0 + ($1.0 ? $1.1 : 0) })
+                      rowCounts: sums.counts)
     }
 
     /// This router with a coarse level: its prototype vectors (class means, and sub-prototypes when it has
@@ -91,7 +92,7 @@ public struct ClassRouter: Sendable {
         let count = requested ?? Self.defaultGroups(vectors: vectors, rows: routedRows)
         var copy = self
         copy.groups = try PrototypeGroups(prototypes: values, classOfVector: prototypes.labels, dimension: dimension,
-                                          routable: routable, groups: count)
+                                          routable: routable, vectorsPerClass: vectorsPerClass, groups: count)
         copy.probe = probe
         return copy
     }

@@ -15,7 +15,7 @@ final class PrototypeGroups: Sendable {
     let classOfRow: [Int32]
     /// The group of each class id's first vector (its mean), −1 for classes not routed.
     let groupOfMean: [Int32]
-    /// Vectors of one class at most: a shortlist keeps this many per class it wants.
+    /// Vectors of one class at most (the router's): a shortlist keeps this many per class it wants.
     let vectorsPerClass: Int
     /// Routes a query to groups by centroid score.
     let router: ClassRouter
@@ -26,9 +26,9 @@ final class PrototypeGroups: Sendable {
     /// class `classOfVector[v]`) whose class is routable into `groups` groups: centroids start at evenly
     /// spaced vectors, `iterations` rounds of assignment (one SGEMM) and normalized means over a sample of up
     /// to 64 vectors per group, then every vector is assigned. A group that loses all its sample keeps its
-    /// centroid. Deterministic.
-    init(prototypes: [Float], classOfVector: [Int32], dimension d: Int, routable: [Bool], groups requested: Int,
-         iterations: Int = 8, threads: Int = ExactSearch.defaultThreads) throws {
+    /// centroid. Deterministic. `vectorsPerClass`: the most vectors any class has.
+    init(prototypes: [Float], classOfVector: [Int32], dimension d: Int, routable: [Bool], vectorsPerClass: Int,
+         groups requested: Int, iterations: Int = 8, threads: Int = ExactSearch.defaultThreads) throws {
         let members = classOfVector.indices.filter { routable.indices.contains(Int(classOfVector[$0])) && routable[Int(classOfVector[$0])] }
         let classes = Set(members.map { classOfVector[$0] }).count
         guard requested >= 1, classes >= 2 else { throw RoutingError.badGroups(requested, classes: classes) }
@@ -92,9 +92,7 @@ final class PrototypeGroups: Sendable {
         var meanGroup = [Int32](repeating: -1, count: routable.count)
         for (r, v) in members.enumerated() where meanGroup[Int(classOfVector[v])] < 0 { meanGroup[Int(classOfVector[v])] = labels[r] }
         groupOfMean = meanGroup
-        var perClass: [Int32: Int] = [:]
-        for c in classOfRow { perClass[c, default: 0] += 1 }
-        vectorsPerClass = perClass.values.max() ?? 1
+        self.vectorsPerClass = max(1, vectorsPerClass)
         router = try ClassRouter(prototypes: centroids, dimension: d, routable: sizes.map { $0 > 0 })
     }
 
